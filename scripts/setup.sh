@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Creates (or reuses) .venv/ with everything the project needs, plus the apt packages its steps use.
+# Called by `make setup` (and so by `make demo` / `make test`); safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# ffmpeg: audio decoding (datasets/torchcodec, the ASR pipeline); espeak-ng: the synthetic speech corpus.
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo ">> installing apt packages: ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=".venv/bin/pip --disable-pip-version-check -q"
+# The CPU build of torch 2.13.0 lies on this machine's disk; any other spec may pull a multi-GB CUDA build.
+$PIP install "torch==2.13.0"
+$PIP install -e ".[audio,test]"
+
+# Transformers' ASR pipeline resamples non-16 kHz arrays with torchaudio.functional.resample (pure PyTorch code).
+# PyPI has no torchaudio built for torch 2.13 CPU: take 2.11's Python package without its CUDA-linked extension
+# libraries, which torchaudio then treats as absent (as it does in pex-style deployments).
+if ! .venv/bin/python -c "import torchaudio.functional" >/dev/null 2>&1; then
+    $PIP install --no-deps "torchaudio==2.11.0"
+    rm -f .venv/lib/python3*/site-packages/torchaudio/lib/*.so
+    .venv/bin/python -c "import torchaudio.functional"
+fi
+echo ">> environment ready: $(.venv/bin/python -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)')"

@@ -1,0 +1,167 @@
+"""Auto classes, remote code and the Hub round trip, as far as it goes offline."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from huggingface_hub import HfApi
+from transformers import (
+    AutoConfig,
+    AutoFeatureExtractor,
+    AutoModel,
+    AutoModelForCTC,
+    AutoProcessor,
+    AutoTokenizer,
+)
+
+from uomni_hf import (
+    AuTTinyFeatureExtractor,
+    AuTTinyForCTC,
+    AuTTinyModel,
+    AuTTinyProcessor,
+    AuTTinyTokenizer,
+)
+
+from .conftest import random_audio
+
+
+CODE_FILES = {
+    "configuration_aut_tiny.py",
+    "modeling_aut_tiny.py",
+    "feature_extraction_aut_tiny.py",
+    "tokenization_aut_tiny.py",
+    "processing_aut_tiny.py",
+}
+
+
+@pytest.fixture
+def saved_folder(tmp_path, tiny_config, processor) -> Path:
+    tiny_config.num_mel_bins = 128  # the processor's features
+    folder = tmp_path / "aut-tiny"
+    AuTTinyForCTC(tiny_config).save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
+
+
+def test_auto_classes_resolve_to_ours(saved_folder, tiny_config):
+    assert isinstance(AutoConfig.from_pretrained(saved_folder), type(tiny_config))
+    assert type(AutoModel.from_config(tiny_config)) is AuTTinyModel
+    assert type(AutoModelForCTC.from_pretrained(saved_folder)) is AuTTinyForCTC
+    assert type(AutoModel.from_pretrained(saved_folder)) is AuTTinyModel
+    assert type(AutoFeatureExtractor.from_pretrained(saved_folder)) is AuTTinyFeatureExtractor
+    assert type(AutoTokenizer.from_pretrained(saved_folder)) is AuTTinyTokenizer
+    assert type(AutoProcessor.from_pretrained(saved_folder)) is AuTTinyProcessor
+
+
+def test_saved_folder_carries_auto_map_code_and_safetensors(saved_folder):
+    files = {p.name for p in saved_folder.iterdir()}
+    assert CODE_FILES <= files
+    assert "model.safetensors" in files and not any(f.endswith((".bin", ".pt", ".pkl")) for f in files)
+    config = json.loads((saved_folder / "config.json").read_text())
+    assert config["auto_map"]["AutoConfig"] == "configuration_aut_tiny.AuTTinyConfig"
+    assert config["auto_map"]["AutoModelForCTC"] == "modeling_aut_tiny.AuTTinyForCTC"
+    assert config["model_type"] == "aut_tiny"
+    processor_config = json.loads((saved_folder / "processor_config.json").read_text())
+    assert processor_config["auto_map"]["AutoProcessor"] == "processing_aut_tiny.AuTTinyProcessor"
+    tokenizer_config = json.loads((saved_folder / "tokenizer_config.json").read_text())
+    assert "tokenization_aut_tiny.AuTTinyTokenizer" in json.dumps(tokenizer_config["auto_map"])
+
+
+def run_without_package(script: str, tmp_path: Path, **env) -> None:
+    """Run `script` in a fresh interpreter where `import uomni_hf` fails, as for a user without the package."""
+    prelude = "import sys\nsys.modules['uomni_hf'] = None  # block the installed package\n"
+    environment = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), **env}
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(script)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def expected_logits(folder: Path, audio: np.ndarray) -> np.ndarray:
+    processor = AuTTinyProcessor.from_pretrained(folder)
+    model = AuTTinyForCTC.from_pretrained(folder).eval()
+    with torch.no_grad():
+        return model(**processor(audio=audio, sampling_rate=16000, return_tensors="pt")).logits.numpy()
+
+
+def test_remote_code_loads_without_the_package_and_gives_identical_logits(saved_folder, tmp_path):
+    audio = random_audio(1.3)
+    np.save(tmp_path / "audio.npy", audio)
+    run_without_package(
+        f"""
+        import numpy as np, torch
+        from transformers import AutoModelForCTC, AutoProcessor
+        try:
+            import uomni_hf
+            raise SystemExit("the package was importable")
+        except ImportError:
+            pass
+        processor = AutoProcessor.from_pretrained({str(saved_folder)!r}, trust_remote_code=True)
+        model = AutoModelForCTC.from_pretrained({str(saved_folder)!r}, trust_remote_code=True).eval()
+        assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
+        inputs = processor(audio=np.load("audio.npy"), sampling_rate=16000, return_tensors="pt")
+        with torch.no_grad():
+            np.save("logits.npy", model(**inputs).logits.numpy())
+        """,
+        tmp_path,
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "logits.npy"), expected_logits(saved_folder, audio))
+
+
+def test_loads_by_repo_id_from_the_hub_cache_offline(saved_folder, tmp_path):
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--uomni--aut-tiny-test"
+    snapshot = repo / "snapshots" / revision
+    snapshot.mkdir(parents=True)
+    for file in saved_folder.iterdir():
+        (snapshot / file.name).write_bytes(file.read_bytes())
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    audio = random_audio(0.9)
+    np.save(tmp_path / "audio.npy", audio)
+    run_without_package(
+        """
+        import numpy as np, torch
+        from transformers import AutoModelForCTC, AutoProcessor
+        processor = AutoProcessor.from_pretrained("uomni/aut-tiny-test", trust_remote_code=True)
+        model = AutoModelForCTC.from_pretrained("uomni/aut-tiny-test", trust_remote_code=True).eval()
+        inputs = processor(audio=np.load("audio.npy"), sampling_rate=16000, return_tensors="pt")
+        with torch.no_grad():
+            np.save("logits.npy", model(**inputs).logits.numpy())
+        """,
+        tmp_path,
+        HF_HUB_CACHE=str(tmp_path / "hub"),
+        HF_HUB_OFFLINE="1",
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "logits.npy"), expected_logits(saved_folder, audio))
+
+
+def test_push_to_hub_commits_the_complete_folder(saved_folder, monkeypatch, tiny_config, processor):
+    commits = []
+
+    class Repo:
+        repo_id = "uomni/aut-tiny-test"
+
+    def create_commit(self, repo_id, operations, **kwargs):
+        commits.append((repo_id, {op.path_in_repo for op in operations}))
+
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kwargs: Repo())
+    monkeypatch.setattr(HfApi, "create_commit", create_commit)
+    model = AuTTinyForCTC.from_pretrained(saved_folder)
+    model.push_to_hub("uomni/aut-tiny-test", token="hf_fake")
+    AuTTinyProcessor.from_pretrained(saved_folder).push_to_hub("uomni/aut-tiny-test", token="hf_fake")
+    assert [repo for repo, _ in commits] == ["uomni/aut-tiny-test"] * 2
+    pushed = commits[0][1] | commits[1][1]
+    expected = {p.name for p in saved_folder.iterdir()}
+    assert expected <= pushed, expected - pushed

@@ -1,0 +1,277 @@
+import copy
+import datetime
+import math
+import os
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from uomni_hf import AuTTinyConfig, AuTTinyForCTC, AuTTinyModel
+from uomni_hf.modeling_aut_tiny import apply_spec_augment
+
+
+def padded_batch(lengths: list[int], num_bins: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    features = torch.randn(len(lengths), max(lengths), num_bins, generator=generator)
+    mask = torch.zeros(len(lengths), max(lengths), dtype=torch.long)
+    for i, length in enumerate(lengths):
+        mask[i, :length] = 1
+        features[i, length:] = 0.0
+    return features, mask
+
+
+@pytest.mark.parametrize("num_frames", [1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 100, 257])
+def test_output_length_is_ceil_of_frames_over_8(tiny_config, num_frames):
+    model = AuTTinyModel(tiny_config).eval()
+    features, mask = padded_batch([num_frames], tiny_config.num_mel_bins)
+    out = model(features, attention_mask=mask)
+    expected = math.ceil(num_frames / 8)
+    assert out.last_hidden_state.shape == (1, expected, tiny_config.hidden_size)
+    assert out.projected_embeddings.shape == (1, expected, tiny_config.projector_dim)
+    assert out.attention_mask.tolist() == [[1] * expected]
+
+
+def test_attention_mask_is_propagated_per_utterance(tiny_config):
+    model = AuTTinyModel(tiny_config).eval()
+    lengths = [80, 33, 8, 1]
+    features, mask = padded_batch(lengths, tiny_config.num_mel_bins)
+    out = model(features, attention_mask=mask)
+    assert out.attention_mask.shape == (4, 10)
+    assert out.attention_mask.sum(-1).tolist() == [math.ceil(n / 8) for n in lengths]
+
+
+def test_parameter_count_of_the_released_configuration():
+    model = AuTTinyModel(AuTTinyConfig())
+    count = sum(p.numel() for p in model.parameters())
+    assert abs(count - 2.05e6) <= 0.05 * 2.05e6, count
+    projector = model.projector
+    assert projector.bias is None and projector.weight.shape == (256, 192)
+
+
+def test_padded_utterance_matches_the_same_utterance_alone():
+    model = AuTTinyModel(AuTTinyConfig()).eval()
+    lengths = [300, 201, 50, 7]
+    features, mask = padded_batch(lengths, 128)
+    # Garbage in the padding must not leak into valid frames either.
+    features = features + (1 - mask[..., None]) * 5.0
+    batched = model(features, attention_mask=mask)
+    for i, length in enumerate(lengths):
+        alone = model(features[i : i + 1, :length])
+        valid = math.ceil(length / 8)
+        torch.testing.assert_close(
+            batched.last_hidden_state[i, :valid], alone.last_hidden_state[0], atol=1e-5, rtol=0
+        )
+        torch.testing.assert_close(
+            batched.projected_embeddings[i, :valid], alone.projected_embeddings[0], atol=1e-5, rtol=0
+        )
+
+
+def test_hidden_states_and_attentions_on_request(tiny_config):
+    model = AuTTinyModel(tiny_config).eval()
+    features, mask = padded_batch([40, 17], tiny_config.num_mel_bins)
+    out = model(features, attention_mask=mask, output_hidden_states=True, output_attentions=True)
+    assert len(out.hidden_states) == tiny_config.num_hidden_layers + 1
+    assert len(out.attentions) == tiny_config.num_hidden_layers
+    weights = out.attentions[0]
+    assert weights.shape == (2, tiny_config.num_attention_heads, 5, 5)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, tiny_config.num_attention_heads, 5))
+    assert weights[1, :, :, 3:].abs().max() == 0  # utterance 1 has 3 valid frames: no weight on padding keys
+    # The eager path that returns attentions computes the same states as SDPA.
+    plain = model(features, attention_mask=mask)
+    torch.testing.assert_close(out.last_hidden_state, plain.last_hidden_state, atol=1e-5, rtol=1e-5)
+
+
+def test_runs_on_inputs_longer_than_max_mel_length(tiny_config):
+    model = AuTTinyModel(tiny_config).eval()
+    features, _ = padded_batch([tiny_config.max_mel_length * 2 + 5], tiny_config.num_mel_bins)
+    out = model(features)
+    assert out.last_hidden_state.shape[1] == math.ceil(features.shape[1] / 8)
+    assert torch.isfinite(out.last_hidden_state).all()
+
+
+def test_return_dict_false_gives_a_tuple(tiny_config):
+    model = AuTTinyModel(tiny_config).eval()
+    features, mask = padded_batch([24], tiny_config.num_mel_bins)
+    out = model(features, attention_mask=mask, return_dict=False)
+    assert isinstance(out, tuple)
+    torch.testing.assert_close(out[0], model(features, attention_mask=mask).last_hidden_state)
+
+
+def test_save_and_load_give_identical_outputs(tiny_config, tmp_path):
+    model = AuTTinyForCTC(tiny_config).eval()
+    model.save_pretrained(tmp_path)
+    assert (tmp_path / "model.safetensors").exists()
+    loaded = AuTTinyForCTC.from_pretrained(tmp_path).eval()
+    features, mask = padded_batch([50, 21], tiny_config.num_mel_bins)
+    torch.testing.assert_close(loaded(features, attention_mask=mask).logits, model(features, attention_mask=mask).logits)
+    encoder = AuTTinyModel.from_pretrained(tmp_path).eval()  # the encoder alone, from a CTC checkpoint
+    torch.testing.assert_close(
+        encoder(features, attention_mask=mask).last_hidden_state,
+        model.model(features, attention_mask=mask).last_hidden_state,
+    )
+
+
+def test_gradient_checkpointing_gives_the_same_gradients(tiny_config):
+    tiny_config.hidden_dropout = tiny_config.attention_dropout = tiny_config.activation_dropout = 0.0
+    tiny_config.final_dropout = 0.0
+    tiny_config.apply_spec_augment = False
+    model = AuTTinyForCTC(tiny_config).train()
+    checkpointed = copy.deepcopy(model)
+    checkpointed.activation_checkpointing_enable()
+    assert checkpointed.model.layers[0].gradient_checkpointing
+    features, mask = padded_batch([64, 40], tiny_config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 5], [6, 7, -100]])
+    model(features, attention_mask=mask, labels=labels).loss.backward()
+    checkpointed(features, attention_mask=mask, labels=labels).loss.backward()
+    for (name, p), q in zip(model.named_parameters(), checkpointed.parameters()):
+        if p.grad is not None:
+            torch.testing.assert_close(p.grad, q.grad, msg=name)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_forward_and_float32_ctc_loss(tiny_config, dtype):
+    model = AuTTinyForCTC(tiny_config).eval().to(dtype)
+    features, mask = padded_batch([64, 40], tiny_config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 5], [6, 7, -100]])
+    out = model(features.to(dtype), attention_mask=mask, labels=labels)
+    assert out.logits.dtype == dtype
+    assert out.loss.dtype == torch.float32 and torch.isfinite(out.loss)
+    reference = AuTTinyForCTC(tiny_config).eval()
+    reference.load_state_dict({k: v.float() for k, v in model.state_dict().items()})
+    assert abs(out.loss.item() - reference(features, attention_mask=mask, labels=labels).loss.item()) < 0.1
+
+
+def test_compiles_with_fullgraph_on_a_fixed_shape(tiny_config):
+    torch._dynamo.reset()
+    model = AuTTinyModel(tiny_config).eval()
+    features, mask = padded_batch([tiny_config.max_mel_length // 16, 30], tiny_config.num_mel_bins)
+    compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
+    eager_out = model(features, attention_mask=mask)
+    compiled_out = compiled(features, attention_mask=mask)
+    torch.testing.assert_close(compiled_out.last_hidden_state, eager_out.last_hidden_state)
+
+
+def test_ctc_model_compiles_with_fullgraph_and_the_loss_breaks_only_at_ctc_loss(tiny_config):
+    torch._dynamo.reset()
+    tiny_config.apply_spec_augment = False
+    tiny_config.hidden_dropout = tiny_config.attention_dropout = tiny_config.activation_dropout = 0.0
+    tiny_config.final_dropout = 0.0
+    model = AuTTinyForCTC(tiny_config).train()
+    features, mask = padded_batch([128, 60], tiny_config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 5, 6], [7, 8, -100, -100]])
+    logits = torch.compile(model, fullgraph=True, backend="aot_eager")(features, attention_mask=mask).logits
+    torch.testing.assert_close(logits, model(features, attention_mask=mask).logits)
+    # torch's ctc_loss has a data-dependent output shape, so Dynamo leaves it (alone) out of the graph.
+    explanation = torch._dynamo.explain(model)(features, attention_mask=mask, labels=labels)
+    assert explanation.graph_count <= 2
+    assert all("ctc_loss" in str(reason) for reason in explanation.break_reasons), explanation.break_reasons
+    loss = torch.compile(model, backend="aot_eager")(features, attention_mask=mask, labels=labels).loss
+    loss.backward()
+    torch.testing.assert_close(loss, model(features, attention_mask=mask, labels=labels).loss)
+    assert model.lm_head.weight.grad is not None
+
+
+def test_ctc_loss_matches_torch_ctc_loss(tiny_config):
+    model = AuTTinyForCTC(tiny_config).eval()
+    features, mask = padded_batch([120, 70], tiny_config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 4, 5, 9], [6, 7, -100, -100, -100]])
+    out = model(features, attention_mask=mask, labels=labels)
+    log_probs = out.logits.float().log_softmax(-1).transpose(0, 1)
+    expected = torch.nn.functional.ctc_loss(
+        log_probs,
+        torch.tensor([3, 4, 4, 5, 9, 6, 7]),
+        torch.tensor([15, 9]),
+        torch.tensor([5, 2]),
+        blank=0,
+        reduction="mean",
+        zero_infinity=True,
+    )
+    torch.testing.assert_close(out.loss, expected)
+
+
+def test_labels_outside_the_vocabulary_raise(tiny_config):
+    model = AuTTinyForCTC(tiny_config).eval()
+    features, mask = padded_batch([64], tiny_config.num_mel_bins)
+    with pytest.raises(ValueError, match="vocab_size"):
+        model(features, attention_mask=mask, labels=torch.tensor([[3, tiny_config.vocab_size]]))
+    with pytest.raises(ValueError, match="blank"):
+        model(features, attention_mask=mask, labels=torch.tensor([[3, 0, 4]]))
+    with pytest.raises(ValueError, match="-100"):
+        model(features, attention_mask=mask, labels=torch.tensor([[3, -1]]))
+
+
+def test_wrong_input_shapes_raise(tiny_config):
+    model = AuTTinyModel(tiny_config).eval()
+    with pytest.raises(ValueError, match="input_features"):
+        model(torch.randn(1, 50, tiny_config.num_mel_bins + 1))
+    with pytest.raises(ValueError, match="input_features"):
+        model(torch.randn(50, tiny_config.num_mel_bins))
+    with pytest.raises(ValueError, match="attention_mask"):
+        model(torch.randn(1, 50, tiny_config.num_mel_bins), attention_mask=torch.ones(1, 49))
+
+
+def test_freeze_encoder_leaves_only_the_head_trainable(tiny_config):
+    model = AuTTinyForCTC(tiny_config)
+    assert not model.model.projector.weight.requires_grad  # CTC never trains the projector
+    model.freeze_encoder()
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {"lm_head.weight", "lm_head.bias"}
+
+
+def test_spec_augment_masks_only_in_training_and_only_valid_frames(tiny_config):
+    tiny_config.mask_time_prob, tiny_config.mask_time_length, tiny_config.mask_time_min_masks = 0.2, 5, 1
+    tiny_config.mask_feature_prob, tiny_config.mask_feature_length = 0.25, 4
+    features = torch.randn(3, 200, tiny_config.num_mel_bins) + 10.0  # no natural zeros
+    lengths = torch.tensor([200, 100, 20])
+    masked = apply_spec_augment(features, lengths, tiny_config)
+    for i, length in enumerate(lengths.tolist()):
+        zero_frames = (masked[i] == 0).all(-1)
+        assert zero_frames[:length].sum() > 0
+        assert zero_frames[:length].sum() <= max(1, round(0.2 * length / 5)) * 5
+        zero_bins = (masked[i, :length] == 0).all(0)
+        assert 0 < zero_bins.sum() <= 4 * max(1, round(0.25 * tiny_config.num_mel_bins / 4))
+    # Eval never masks: two eval passes agree; two training passes (dropout off) differ.
+    tiny_config.hidden_dropout = tiny_config.attention_dropout = tiny_config.activation_dropout = 0.0
+    model = AuTTinyModel(tiny_config)
+    inputs = torch.randn(1, 200, tiny_config.num_mel_bins)
+    model.eval()
+    torch.testing.assert_close(model(inputs).last_hidden_state, model(inputs).last_hidden_state)
+    model.train()
+    assert not torch.allclose(model(inputs).last_hidden_state, model(inputs).last_hidden_state)
+
+
+def _ddp_worker(rank: int, world_size: int, config_dict: dict, result_dir: str):
+    # A file rendezvous: no port to race for; the timeout turns a lost peer into an error instead of a hang.
+    dist.init_process_group(
+        "gloo",
+        init_method=f"file://{result_dir}/rendezvous",
+        rank=rank,
+        world_size=world_size,
+        timeout=datetime.timedelta(seconds=120),
+    )
+    torch.manual_seed(0)
+    model = AuTTinyForCTC(AuTTinyConfig(**config_dict)).train()
+    ddp = torch.nn.parallel.DistributedDataParallel(model)  # find_unused_parameters=False, the default
+    optimizer = torch.optim.SGD([p for p in ddp.parameters() if p.requires_grad], lr=0.1)
+    torch.manual_seed(rank)  # different data per rank
+    for _ in range(3):
+        features = torch.randn(2, 64, config_dict["num_mel_bins"])
+        loss = ddp(features, labels=torch.tensor([[3, 4], [5, -100]])).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    torch.save({k: v.detach() for k, v in model.state_dict().items()}, os.path.join(result_dir, f"rank{rank}.pt"))
+    dist.destroy_process_group()
+
+
+def test_distributed_data_parallel_trains_without_unused_parameter_errors(tiny_config, tmp_path):
+    config_dict = {k: v for k, v in tiny_config.to_dict().items() if k in AuTTinyConfig.__dataclass_fields__}
+    mp.spawn(_ddp_worker, args=(2, config_dict, str(tmp_path)), nprocs=2, join=True)
+    rank0 = torch.load(tmp_path / "rank0.pt")
+    rank1 = torch.load(tmp_path / "rank1.pt")
+    initial = AuTTinyForCTC(AuTTinyConfig(**config_dict)).state_dict()
+    for name in rank0:
+        torch.testing.assert_close(rank0[name], rank1[name], msg=name)  # gradients were all-reduced
+    assert not torch.equal(rank0["lm_head.weight"], initial["lm_head.weight"])

@@ -1,0 +1,78 @@
+import pytest
+import torch
+
+from uomni_hf import AuTTinyTokenizer
+
+from .conftest import TRANSCRIPTS
+
+
+@pytest.mark.parametrize("model_type", ["unigram", "bpe", "char"])
+def test_blank_is_pad_is_id_zero_and_round_trip(model_type):
+    tokenizer = AuTTinyTokenizer.from_transcripts(TRANSCRIPTS * 3, vocab_size=60, model_type=model_type)
+    assert tokenizer.pad_token == "<blank>" and tokenizer.pad_token_id == 0 == tokenizer.blank_token_id
+    for text in TRANSCRIPTS + ["a zebra quietly vexed the jumpy wizard"]:
+        ids = tokenizer(text)["input_ids"]
+        assert 0 not in ids and tokenizer.unk_token_id not in ids
+        assert tokenizer.decode(ids, group_tokens=False) == text
+
+
+def test_default_is_subword_and_fits_ctc_frames(tokenizer):
+    char = AuTTinyTokenizer.from_transcripts(TRANSCRIPTS, model_type="char")
+    subword_labels = sum(len(tokenizer(text)["input_ids"]) for text in TRANSCRIPTS)
+    char_labels = sum(len(char(text)["input_ids"]) for text in TRANSCRIPTS)
+    assert subword_labels < 0.7 * char_labels
+    assert any(len(piece.lstrip("▁")) > 1 for piece in tokenizer.get_vocab())
+
+
+def test_text_is_normalized_before_tokenizing(tokenizer):
+    assert tokenizer.normalize("  The Café, isn't it?  ") == "the cafe isn't it"
+    assert tokenizer.decode(tokenizer("HOW MUCH WOOD!")["input_ids"], group_tokens=False) == "how much wood"
+
+
+def test_ctc_decode_collapses_repeats_and_drops_blanks(tokenizer):
+    ids = tokenizer("peter piper")["input_ids"]
+    frames = []
+    for token in ids:
+        frames += [0, token, token, token]
+    frames += [0, 0]
+    assert tokenizer.decode(frames) == "peter piper"
+    assert tokenizer.decode(torch.tensor(frames)) == "peter piper"
+    # A blank between two equal tokens keeps both.
+    token = ids[0]
+    assert tokenizer.decode([token, 0, token]) == tokenizer.decode([token, token], group_tokens=False)
+    assert tokenizer.batch_decode([frames, [0, 0]]) == ["peter piper", ""]
+
+
+def test_char_and_word_offsets_in_wav2vec2_shape(tokenizer):
+    words = "one two three".split()
+    frames, spans = [0, 0], []
+    for word in words:
+        ids = tokenizer(word)["input_ids"]
+        start = len(frames)
+        for token in ids:
+            frames += [token, token, 0]
+        spans.append((start, len(frames) - 1))
+        frames += [0, 0, 0]
+    out = tokenizer.decode(frames, output_char_offsets=True, output_word_offsets=True)
+    assert out.text == "one two three"
+    assert [w["word"] for w in out.word_offsets] == words
+    assert [(w["start_offset"], w["end_offset"]) for w in out.word_offsets] == spans
+    assert "".join(c["char"] for c in out.char_offsets) == "one two three"
+    assert set(out.char_offsets[0]) == {"char", "start_offset", "end_offset"}
+    batch = tokenizer.batch_decode([frames, frames], output_word_offsets=True)
+    assert batch.text == ["one two three"] * 2 and len(batch.word_offsets) == 2
+
+
+def test_save_and_load(tokenizer, tmp_path):
+    tokenizer.save_pretrained(tmp_path)
+    loaded = AuTTinyTokenizer.from_pretrained(tmp_path)
+    assert loaded.get_vocab() == tokenizer.get_vocab()
+    assert loaded.pad_token_id == 0
+    text = "she sells sea shells"
+    assert loaded(text)["input_ids"] == tokenizer(text)["input_ids"]
+    assert loaded.normalize("Hello, World") == "hello world"
+
+
+def test_unknown_model_type_raises():
+    with pytest.raises(ValueError, match="model_type"):
+        AuTTinyTokenizer.from_transcripts(TRANSCRIPTS, model_type="wordpiece")
