@@ -431,6 +431,11 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
             compute_projection=False,
         )
         logits = self.lm_head(self.dropout(outputs.last_hidden_state))
+        if outputs.attention_mask is not None:
+            # Padded frames predict blank, so greedy decoding of a padded batch equals decoding one by one.
+            blank = torch.full_like(logits, torch.finfo(logits.dtype).min)
+            blank[..., self.config.pad_token_id] = 0
+            logits = torch.where(outputs.attention_mask[..., None].bool(), logits, blank)
 
         loss = None
         if labels is not None:

@@ -1,6 +1,7 @@
 """CTC tokenizer for AuT-Tiny, on the `tokenizers` library."""
 
 import itertools
+import json
 from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, trainers
@@ -30,6 +31,16 @@ def _text_normalizer() -> normalizers.Normalizer:
     )
 
 
+def _canonical_unigram(backend: Tokenizer, num_special: int) -> Tokenizer:
+    """Unigram training is not reproducible bit for bit: scores differ run to run in their last bits (parallel sums)
+    and pieces of equal score come out in hash order, so ids and the segmentation of tied words can change. Rounding
+    the scores and sorting the pieces make the same transcripts give the same ids and the same labels."""
+    serialized = json.loads(backend.to_str())
+    vocab = [[piece, round(score, 8)] for piece, score in serialized["model"]["vocab"]]
+    serialized["model"]["vocab"] = vocab[:num_special] + sorted(vocab[num_special:], key=lambda x: (-x[1], x[0]))
+    return Tokenizer.from_str(json.dumps(serialized))
+
+
 class AuTTinyTokenizer(TokenizersBackend):
     """
     CTC tokenizer in the style of [`ParakeetTokenizer`]: `<blank>` is both the CTC blank and the pad token (id 0),
@@ -37,7 +48,7 @@ class AuTTinyTokenizer(TokenizersBackend):
     `output_word_offsets=True` returns frame offsets shaped like [`Wav2Vec2CTCTokenizer`]'s, which the ASR pipeline
     turns into char and word timestamps.
 
-    The vocabulary is subword (unigram or BPE, SentencePiece-style `▁` word markers) or character-level. Subword is
+    The vocabulary is subword (BPE or unigram, SentencePiece-style `▁` word markers) or character-level. Subword is
     the default because CTC cannot emit more labels than the encoder has frames: at 12.5 frames per second, read
     speech (12-16 characters per second) does not fit a character vocabulary, while subwords (3-5 per second) do.
     Build one with [`AuTTinyTokenizer.from_transcripts`]; load a saved one with `from_pretrained`.
@@ -56,7 +67,7 @@ class AuTTinyTokenizer(TokenizersBackend):
         cls,
         transcripts: Iterable[str],
         vocab_size: int = 256,
-        model_type: str = "unigram",
+        model_type: str = "bpe",
     ) -> "AuTTinyTokenizer":
         """
         Train a vocabulary on an iterator of transcripts.
@@ -64,7 +75,7 @@ class AuTTinyTokenizer(TokenizersBackend):
         Args:
             transcripts: any iterable of strings; they are normalized the same way the tokenizer normalizes input.
             vocab_size: target size including `<blank>` and `<unk>` (ignored for `"char"`).
-            model_type: `"unigram"` (default), `"bpe"` or `"char"`.
+            model_type: `"bpe"` (default: its training is deterministic), `"unigram"` or `"char"`.
         """
         specials = [BLANK_TOKEN, UNK_TOKEN]
         if model_type == "char":
@@ -95,6 +106,8 @@ class AuTTinyTokenizer(TokenizersBackend):
         backend.decoder = decoders.Metaspace(replacement=WORD_MARKER, prepend_scheme="always")
         if model_type != "char":
             backend.train_from_iterator(transcripts, trainer=trainer)
+        if model_type == "unigram":
+            backend = _canonical_unigram(backend, num_special=len(specials))
         if backend.token_to_id(BLANK_TOKEN) != 0:
             raise RuntimeError("the CTC blank must be token 0")  # guaranteed by the special-token order above
         return cls(
