@@ -79,6 +79,9 @@ def test_collator_pads_to_longest_or_to_a_static_shape():
     assert static["input_features"].shape == (2, 256, 128)
     assert static["labels"].shape == (2, 32) and static["labels"][1, 1:].eq(-100).all()
     torch.testing.assert_close(static["input_features"][:, :101], dynamic["input_features"])
+    # An utterance longer than the static shape (only evaluation data can be) is padded around, never cut.
+    longer = DataCollatorCTCWithPadding(fe, max_mel_length=64, max_label_length=2)(examples)
+    assert longer["input_features"].shape == (2, 101, 128) and longer["labels"].shape == (2, 3)
 
 
 def test_augmenter_keeps_utterances_feasible_and_bounded():

@@ -147,7 +147,8 @@ class SpeechAugmenter:
 class DataCollatorCTCWithPadding:
     """Featurizes raw audio and pads a batch: mels to the longest utterance, or, with `max_mel_length`, to that
     static length (one shape for compiled graphs and CUDA graphs); labels padded with -100 (to `max_label_length`
-    when given)."""
+    when given). Nothing is ever cut: training data are filtered to fit the static shape, and a longer evaluation
+    utterance gets a longer batch rather than a truncated transcript."""
 
     feature_extractor: AuTTinyFeatureExtractor
     max_mel_length: int | None = None
@@ -155,20 +156,17 @@ class DataCollatorCTCWithPadding:
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
         audio = [np.asarray(example["input_values"], dtype=np.float32) for example in examples]
-        if self.max_mel_length is not None:
-            batch = self.feature_extractor(
-                audio,
-                sampling_rate=self.feature_extractor.sampling_rate,
-                padding="max_length",
-                max_length=self.max_mel_length,
-                truncation=True,
-                return_tensors="pt",
-            )
-        else:
-            batch = self.feature_extractor(audio, sampling_rate=self.feature_extractor.sampling_rate, return_tensors="pt")
+        longest = max(self.feature_extractor.num_frames(len(a)) for a in audio)
+        batch = self.feature_extractor(
+            audio,
+            sampling_rate=self.feature_extractor.sampling_rate,
+            padding="max_length",
+            max_length=max(self.max_mel_length or 0, longest),
+            return_tensors="pt",
+        )
         labels = [list(example["labels"]) for example in examples]
-        width = self.max_label_length or max(len(row) for row in labels)
-        batch["labels"] = torch.tensor([row[:width] + [-100] * (width - len(row[:width])) for row in labels])
+        width = max(self.max_label_length or 0, max(len(row) for row in labels))
+        batch["labels"] = torch.tensor([row + [-100] * (width - len(row)) for row in labels])
         return dict(batch)
 
 
@@ -205,8 +203,9 @@ def make_prepare_fn(data_args: DataTrainingArguments, tokenizer: AuTTinyTokenize
     return prepare
 
 
-def prepare_dataset(dataset, data_args, tokenizer, split_label: str, drop_infeasible: bool):
-    """Decode, normalize and tokenize; then report (and for training, drop) what CTC cannot learn."""
+def prepare_dataset(dataset, data_args, tokenizer, split_label: str, for_training: bool, max_samples: float):
+    """Decode, normalize and tokenize; then report (and for training, drop) what CTC cannot learn or what does not
+    fit `max_samples` (the duration limit, or the static shape)."""
     dataset = dataset.map(
         make_prepare_fn(data_args, tokenizer),
         remove_columns=dataset.column_names,
@@ -214,23 +213,25 @@ def prepare_dataset(dataset, data_args, tokenizer, split_label: str, drop_infeas
         desc=f"preprocess {split_label}",
     )
     min_samples = data_args.min_duration_in_seconds * 16000
-    max_samples = data_args.max_duration_in_seconds * 16000
     lengths = np.asarray(dataset["input_length"])
     feasible = np.asarray(dataset["feasible"])
     in_range = (lengths >= min_samples) & (lengths <= max_samples)
+    has_text = np.asarray([len(labels) > 0 for labels in dataset["labels"]])
     report = {
         "utterances": len(dataset),
         "hours": float(lengths.sum() / 16000 / 3600),
         "out_of_duration_range": int((~in_range).sum()),
-        "ctc_infeasible": int((~feasible).sum()),
+        "ctc_infeasible": int((~feasible & has_text).sum()),
+        "empty_transcript": int((~has_text).sum()),
     }
     logger.info(
         f"{split_label}: {report['utterances']} utterances ({report['hours']:.2f} h); {report['ctc_infeasible']} "
-        f"CTC-infeasible (more labels than output frames) and {report['out_of_duration_range']} outside "
-        f"[{data_args.min_duration_in_seconds}, {data_args.max_duration_in_seconds}] s"
-        + (": dropped." if drop_infeasible else ": kept for evaluation.")
+        f"CTC-infeasible (more labels than output frames), {report['out_of_duration_range']} outside "
+        f"[{data_args.min_duration_in_seconds}, {max_samples / 16000:.2f}] s, "
+        f"{report['empty_transcript']} with an empty transcript"
+        + (": all dropped." if for_training else ": only empty transcripts dropped (nothing to score).")
     )
-    keep = in_range & feasible if drop_infeasible else in_range
+    keep = in_range & feasible if for_training else has_text
     if not keep.all():
         dataset = dataset.select(np.flatnonzero(keep))
     return dataset, report
@@ -440,7 +441,9 @@ def run(
     processor = AuTTinyProcessor(feature_extractor, tokenizer)
     model = build_model(model_args, tokenizer)
     max_mel_length = model.config.max_mel_length
-    max_samples = min(data_args.max_duration_in_seconds * 16000, (max_mel_length - 1) * 160)
+    max_samples = data_args.max_duration_in_seconds * 16000
+    if static:
+        max_samples = min(max_samples, max_mel_length * feature_extractor.hop_length - 1)
 
     # Decode, tokenize, filter, report.
     reports, prepared = {}, {}
@@ -452,7 +455,9 @@ def run(
                     lambda ex: ex["feasible"] and ex["input_length"] <= max_samples
                 )
             else:
-                prepared[name], reports[name] = prepare_dataset(dataset, data_args, tokenizer, name, name == "train")
+                prepared[name], reports[name] = prepare_dataset(
+                    dataset, data_args, tokenizer, name, name == "train", max_samples
+                )
 
     if "train" in prepared:
         augmenter = SpeechAugmenter(

@@ -1,0 +1,104 @@
+"""Training throughput on this machine: eager vs torch.compile, dynamic (longest-in-batch) vs static padding.
+
+    python benchmarks/bench_training.py [--steps 12] [--batch-size 16] [--threads 2]
+
+Each mode trains the standard AuT-Tiny CTC model (AdamW, as Trainer does) on the same stream of batches whose
+utterance lengths follow a read-speech-like spread (1-10 s). Compilation and the first steps are warm-up; the
+reported number is the median samples/s over timed windows, and ratios are taken against eager/dynamic in the same
+run.
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from uomni_hf import AuTTinyConfig, AuTTinyForCTC
+
+
+def make_batches(num: int, batch_size: int, max_frames: int, seed: int = 0) -> list[tuple[list[int], list[int]]]:
+    rng = np.random.default_rng(seed)
+    batches = []
+    for _ in range(num):
+        # Sorted lengths within a batch, as `train_sampling_strategy=group_by_length` gives.
+        center = rng.integers(100, max_frames - 100)
+        frames = np.clip(rng.normal(center, 40, batch_size).astype(int), 100, max_frames)
+        labels = [max(1, f // 30) for f in frames]  # ~3.3 subword labels per second
+        batches.append((frames.tolist(), labels))
+    return batches
+
+
+def to_tensors(frames: list[int], labels: list[int], pad_frames: int | None, pad_labels: int | None, vocab: int):
+    width = pad_frames or max(frames)
+    features = torch.zeros(len(frames), width, 128)
+    mask = torch.zeros(len(frames), width, dtype=torch.long)
+    for i, n in enumerate(frames):
+        features[i, :n] = torch.randn(n, 128)
+        mask[i, :n] = 1
+    label_width = pad_labels or max(labels)
+    label_ids = torch.full((len(labels), label_width), -100)
+    for i, n in enumerate(labels):
+        label_ids[i, :n] = torch.randint(1, vocab, (n,))
+    return features, mask, label_ids
+
+
+def measure(mode: str, batches, args) -> float:
+    compiled, static = mode.startswith("compiled"), mode.endswith("static")
+    torch.manual_seed(0)
+    model = AuTTinyForCTC(AuTTinyConfig(vocab_size=args.vocab_size)).train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    step_fn = torch.compile(model) if compiled else model
+    pad_frames = args.max_frames if static else None
+    pad_labels = args.max_frames // 8 if static else None
+    prepared = [to_tensors(f, l, pad_frames, pad_labels, args.vocab_size) for f, l in batches]
+
+    def step(features, mask, labels):
+        loss = step_fn(input_features=features, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    for batch in prepared[: args.warmup]:
+        step(*batch)
+    rates = []
+    timed = prepared[args.warmup :]
+    for window in range(0, len(timed), args.window):
+        chunk = timed[window : window + args.window]
+        start = time.perf_counter()
+        for batch in chunk:
+            step(*batch)
+        rates.append(len(chunk) * args.batch_size / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-frames", type=int, default=1024, help="static shape (mel frames)")
+    parser.add_argument("--warmup", type=int, default=8, help="untimed steps (compilation, recompilation)")
+    parser.add_argument("--windows", type=int, default=5)
+    parser.add_argument("--window", type=int, default=4, help="steps per timed window")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--vocab-size", type=int, default=256)
+    parser.add_argument("--modes", default="eager-dynamic,eager-static,compiled-static,compiled-dynamic")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    batches = make_batches(args.warmup + args.windows * args.window, args.batch_size, args.max_frames)
+    mean_seconds = np.mean([f for frames, _ in batches for f in frames]) / 100
+    print(f"torch {torch.__version__}, {args.threads} threads, batch {args.batch_size}, mean utterance {mean_seconds:.1f} s")
+    results = {}
+    for mode in args.modes.split(","):
+        torch._dynamo.reset()
+        results[mode] = measure(mode, batches, args)
+        print(f"{mode:18s} {results[mode]:7.1f} samples/s", flush=True)
+    baseline = results.get("eager-dynamic")
+    print("\n| mode | samples/s | audio s/s | vs eager-dynamic |\n|---|---|---|---|")
+    for mode, rate in results.items():
+        ratio = f"{rate / baseline:.2f}x" if baseline else "-"
+        print(f"| {mode} | {rate:.1f} | {rate * mean_seconds:.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
