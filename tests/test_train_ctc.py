@@ -94,6 +94,16 @@ def test_augmenter_keeps_utterances_feasible_and_bounded():
     assert all(len(augmenter(tight)["input_values"]) == 16000 for _ in range(20))  # 1.1 would be infeasible
 
 
+def test_collator_augments_only_examples_marked_for_training():
+    augmenter = SpeechAugmenter([1.1], noise_prob=0.0, noise_snr_db=[20, 20], max_samples=10**6)
+    collator = DataCollatorCTCWithPadding(AuTTinyFeatureExtractor(), augmenter=augmenter)
+    audio = np.random.randn(16000).astype(np.float32)
+    train = collator([{"input_values": audio, "labels": [3], "augment": True}])
+    evaluation = collator([{"input_values": audio, "labels": [3]}])
+    assert train["attention_mask"].sum() == 1 + round(16000 / 1.1) // 160
+    assert evaluation["attention_mask"].sum() == 101
+
+
 def test_compiled_training_lowers_eval_loss_and_saves_a_pipeline_ready_folder(corpus, tmp_path):
     torch._dynamo.reset()
     output = tmp_path / "run"

@@ -22,7 +22,8 @@ import torch
 import transformers
 from datasets import Audio, DatasetDict, IterableDataset, concatenate_datasets, load_dataset
 from transformers import EvalPrediction, HfArgumentParser, Trainer, TrainerCallback, TrainingArguments, set_seed
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.trainer import TRAINER_STATE_NAME
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from transformers.training_args import ParallelMode
 
 from . import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyForCTC, AuTTinyProcessor, AuTTinyTokenizer
@@ -110,8 +111,8 @@ def is_feasible(num_samples: int, labels: list[int]) -> bool:
 
 
 class SpeechAugmenter:
-    """Per-utterance speed perturbation and white noise on raw audio; keeps every utterance CTC-feasible and short
-    enough for static padding."""
+    """Per-utterance speed perturbation and white noise on raw audio, drawn afresh each epoch; keeps every utterance
+    CTC-feasible and short enough for static padding."""
 
     def __init__(self, speed_factors: list[float], noise_prob: float, noise_snr_db: list[float], max_samples: int):
         self.speed_factors = [float(f) for f in speed_factors]
@@ -134,14 +135,6 @@ class SpeechAugmenter:
             audio = audio + rng.standard_normal(len(audio)) * math.sqrt(power / 10 ** (snr_db / 10))
         return {**example, "input_values": audio.astype(np.float32)}
 
-    def batched(self, batch: dict) -> dict:
-        """`Dataset.set_transform` form: leaves batches without audio (e.g. a lengths lookup) untouched."""
-        if "input_values" not in batch:
-            return batch
-        keys = list(batch)
-        rows = [self({key: batch[key][i] for key in keys}) for i in range(len(batch["input_values"]))]
-        return {key: [row[key] for row in rows] for key in keys}
-
 
 @dataclass
 class DataCollatorCTCWithPadding:
@@ -153,8 +146,12 @@ class DataCollatorCTCWithPadding:
     feature_extractor: AuTTinyFeatureExtractor
     max_mel_length: int | None = None
     max_label_length: int | None = None
+    augmenter: SpeechAugmenter | None = None
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
+        if self.augmenter is not None:
+            # Only training examples carry `augment`: one collator serves training and evaluation.
+            examples = [self.augmenter(ex) if ex.get("augment") else ex for ex in examples]
         audio = [np.asarray(example["input_values"], dtype=np.float32) for example in examples]
         longest = max(self.feature_extractor.num_frames(len(a)) for a in audio)
         batch = self.feature_extractor(
@@ -184,7 +181,7 @@ def load_split(data_args: DataTrainingArguments, split: str, data_dir: str | Non
     return dataset.cast_column(data_args.audio_column_name, Audio(sampling_rate=16000))
 
 
-def make_prepare_fn(data_args: DataTrainingArguments, tokenizer: AuTTinyTokenizer):
+def make_prepare_fn(data_args: DataTrainingArguments, tokenizer: AuTTinyTokenizer, for_training: bool):
     def prepare(example: dict) -> dict:
         audio = example[data_args.audio_column_name]
         samples = np.asarray(audio["array"], dtype=np.float32)
@@ -198,6 +195,7 @@ def make_prepare_fn(data_args: DataTrainingArguments, tokenizer: AuTTinyTokenize
             "labels": labels,
             "text": text,
             "feasible": is_feasible(len(samples), labels),
+            "augment": for_training,  # the collator augments training examples only
         }
 
     return prepare
@@ -207,7 +205,7 @@ def prepare_dataset(dataset, data_args, tokenizer, split_label: str, for_trainin
     """Decode, normalize and tokenize; then report (and for training, drop) what CTC cannot learn or what does not
     fit `max_samples` (the duration limit, or the static shape)."""
     dataset = dataset.map(
-        make_prepare_fn(data_args, tokenizer),
+        make_prepare_fn(data_args, tokenizer, for_training),
         remove_columns=dataset.column_names,
         num_proc=data_args.preprocessing_num_workers,
         desc=f"preprocess {split_label}",
@@ -359,6 +357,19 @@ CTC-infeasible utterances (more labels than 12.5 Hz output frames) are dropped f
     Path(output_dir, "README.md").write_text(card)
 
 
+def latest_complete_checkpoint(output_dir: str) -> str | None:
+    """The newest checkpoint-N that Trainer finished writing. Trainer writes `trainer_state.json` last and not
+    atomically, so a process killed while saving leaves a checkpoint without it, which resume must skip."""
+    if not os.path.isdir(output_dir):
+        return None
+    checkpoints = [p for p in Path(output_dir).glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.split("-")[-1].isdigit()]
+    for checkpoint in sorted(checkpoints, key=lambda p: int(p.name.split("-")[-1]), reverse=True):
+        if (checkpoint / TRAINER_STATE_NAME).is_file():
+            return str(checkpoint)
+        logger.warning(f"skipping {checkpoint}: incomplete (no {TRAINER_STATE_NAME}; the run died while saving it)")
+    return None
+
+
 def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataTrainingArguments, TrainingArguments]:
     parser = HfArgumentParser((ModelArguments, DataTrainingArguments, TrainingArguments))
     if argv is None and len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
@@ -398,12 +409,12 @@ def run(
     training_args.length_column_name = "input_length"
     static = data_args.static_padding if data_args.static_padding is not None else training_args.torch_compile
 
-    # `--resume_from_checkpoint latest` picks the newest checkpoint-N in output_dir (e.g. after a crash).
+    # `--resume_from_checkpoint latest` picks the newest complete checkpoint-N in output_dir (e.g. after a crash).
     resume_from = training_args.resume_from_checkpoint
     if resume_from == "latest":
-        resume_from = get_last_checkpoint(training_args.output_dir) if os.path.isdir(training_args.output_dir) else None
+        resume_from = latest_complete_checkpoint(training_args.output_dir)
         if resume_from is None:
-            logger.info(f"no checkpoint in {training_args.output_dir}: starting from scratch")
+            logger.info(f"no complete checkpoint in {training_args.output_dir}: starting from scratch")
 
     # Raw splits.
     raw = DatasetDict()
@@ -450,7 +461,7 @@ def run(
     with training_args.main_process_first(desc="preprocess"):
         for name, dataset in raw.items():
             if isinstance(dataset, IterableDataset):
-                prepare = make_prepare_fn(data_args, tokenizer)
+                prepare = make_prepare_fn(data_args, tokenizer, for_training=name == "train")
                 prepared[name] = dataset.map(prepare, remove_columns=dataset.column_names).filter(
                     lambda ex: ex["feasible"] and ex["input_length"] <= max_samples
                 )
@@ -459,19 +470,17 @@ def run(
                     dataset, data_args, tokenizer, name, name == "train", max_samples
                 )
 
-    if "train" in prepared:
+    augmenter = None
+    if "train" in prepared and (data_args.speed_perturbation or data_args.noise_prob > 0):
         augmenter = SpeechAugmenter(
             data_args.speed_perturbation, data_args.noise_prob, data_args.noise_snr_db, max_samples
         )
-        if isinstance(prepared["train"], IterableDataset):
-            prepared["train"] = prepared["train"].map(augmenter)
-        elif data_args.speed_perturbation or data_args.noise_prob > 0:
-            prepared["train"].set_transform(augmenter.batched)
 
     collator = DataCollatorCTCWithPadding(
         feature_extractor,
         max_mel_length=max_mel_length if static else None,
         max_label_length=math.ceil(max_mel_length / model.config.subsampling_factor) if static else None,
+        augmenter=augmenter,
     )
     trainer = Trainer(
         model=model,
