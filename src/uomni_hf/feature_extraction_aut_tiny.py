@@ -130,7 +130,10 @@ class AuTTinyFeatureExtractor(SequenceFeatureExtractor):
             if np.issubdtype(item.dtype, np.integer):
                 # Integer PCM: scale to [-1, 1) like every audio loader does.
                 item = item.astype(np.float32) / float(-np.iinfo(item.dtype).min)
-            item = torch.from_numpy(np.ascontiguousarray(item, dtype=np.float32))
+            item = np.ascontiguousarray(item, dtype=np.float32)
+            if not item.flags.writeable:  # e.g. a decoder's read-only buffer; torch wants memory it may write
+                item = item.copy()
+            item = torch.from_numpy(item)
             if not torch.isfinite(item).all():
                 raise ValueError(f"Audio {index} contains NaN or infinite samples.")
             waveforms.append(item)

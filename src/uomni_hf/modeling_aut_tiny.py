@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import torch
+from safetensors import SafetensorError
 from torch import nn
 from transformers import initialization as init
 from transformers.activations import ACT2FN
@@ -270,6 +271,21 @@ class AuTTinyPreTrainedModel(PreTrainedModel):
             if module.bias is not None:
                 init.zeros_(module.bias)
 
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        """`PreTrainedModel.from_pretrained`, from safetensors only: no pickle is ever unpickled, and a corrupted
+        or truncated weights file is an error that says so."""
+        if kwargs.get("use_safetensors") is False:
+            raise ValueError("AuT-Tiny loads weights from safetensors only; `use_safetensors=False` is not supported.")
+        kwargs["use_safetensors"] = True
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except SafetensorError as error:
+            raise OSError(
+                f"The safetensors weights of {pretrained_model_name_or_path} cannot be read; the file is corrupted "
+                f"or truncated ({error})."
+            ) from error
+
     def _get_output_lengths(self, mel_lengths: torch.Tensor) -> torch.Tensor:
         """Number of 12.5 Hz output frames for the given numbers of mel frames: ceil(T / 8)."""
         return subsampled_lengths(mel_lengths, len(self.config.conv_channels), self.config.conv_stride)
@@ -404,6 +420,17 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 f"`labels` contain the blank/pad id {self.config.pad_token_id}; pad labels with -100 instead."
             )
 
+    def _warn_infeasible(self, labels: torch.Tensor, target_mask: torch.Tensor, input_lengths: torch.Tensor):
+        """CTC needs a frame per label plus a blank between equal neighbours; say so when a transcript cannot fit."""
+        repeats = ((labels[:, 1:] == labels[:, :-1]) & target_mask[:, 1:]).sum(-1)
+        infeasible = int((target_mask.sum(-1) + repeats > input_lengths).sum())
+        if infeasible:
+            outcome = "get zero loss (ctc_zero_infinity)" if self.config.ctc_zero_infinity else "make the loss infinite"
+            logger.warning(
+                f"{infeasible} of {labels.shape[0]} utterances have more CTC labels than output frames; they cannot be "
+                f"learned and {outcome}."
+            )
+
     def forward(
         self,
         input_features: torch.Tensor,
@@ -448,6 +475,8 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
             # Padded 2-D targets (ignored past each length) keep shapes static for compiled training.
             targets = labels.masked_fill(~target_mask, 0)
             log_probs = nn.functional.log_softmax(logits.float(), dim=-1).transpose(0, 1)
+            if not torch.compiler.is_compiling():
+                self._warn_infeasible(labels, target_mask, input_lengths)
             loss = nn.functional.ctc_loss(
                 log_probs,
                 targets,

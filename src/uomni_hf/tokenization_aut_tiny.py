@@ -127,6 +127,14 @@ class AuTTinyTokenizer(TokenizersBackend):
         """The text exactly as the tokenizer sees it (and as a perfect recognizer would decode it)."""
         return self.backend_tokenizer.normalizer.normalize_str(text)
 
+    def _check_ids(self, token_ids: list[int]) -> None:
+        out_of_range = [i for i in token_ids if not 0 <= i < len(self)]
+        if out_of_range:
+            raise ValueError(
+                f"Token id {out_of_range[0]} is outside the tokenizer's vocabulary of {len(self)} tokens; the model's "
+                "config.vocab_size probably disagrees with this tokenizer."
+            )
+
     def _ctc_groups(self, token_ids: list[int], group_tokens: bool) -> list[tuple[int, int, int]]:
         """(id, first frame, frame after last) for each emitted token: runs collapsed, blanks dropped."""
         groups, frame = [], 0
@@ -149,6 +157,7 @@ class AuTTinyTokenizer(TokenizersBackend):
         **kwargs,
     ) -> str:
         token_ids = [token_ids] if isinstance(token_ids, int) else token_ids
+        self._check_ids(token_ids)
         emitted = [token_id for token_id, _, _ in self._ctc_groups(token_ids, group_tokens)]
         return super()._decode(
             emitted,

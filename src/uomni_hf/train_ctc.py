@@ -470,6 +470,9 @@ def run(
                     dataset, data_args, tokenizer, name, name == "train", max_samples
                 )
 
+    # Numpy rows: audio arrives as arrays, not as Python lists of floats (which cost more than the training step).
+    prepared = {name: dataset.with_format("numpy") for name, dataset in prepared.items()}
+
     augmenter = None
     if "train" in prepared and (data_args.speed_perturbation or data_args.noise_prob > 0):
         augmenter = SpeechAugmenter(
