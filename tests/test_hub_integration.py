@@ -165,3 +165,27 @@ def test_push_to_hub_commits_the_complete_folder(saved_folder, monkeypatch, tiny
     pushed = commits[0][1] | commits[1][1]
     expected = {p.name for p in saved_folder.iterdir()}
     assert expected <= pushed, expected - pushed
+
+
+# Third-party modules the remote-code files may import: torch, transformers, and what transformers itself requires.
+ALLOWED_REMOTE_IMPORTS = {"torch", "transformers", "numpy", "tokenizers", "huggingface_hub", "safetensors"}
+
+
+def test_remote_code_files_import_only_torch_transformers_and_each_other(saved_folder):
+    import ast
+
+    for name in sorted(CODE_FILES):
+        tree = ast.parse((saved_folder / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level > 0:  # `from .configuration_aut_tiny import ...`: one of the saved files
+                    assert f"{node.module}.py" in CODE_FILES, (name, node.module)
+                    continue
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                assert top in sys.stdlib_module_names or top in ALLOWED_REMOTE_IMPORTS, (name, module)

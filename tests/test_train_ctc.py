@@ -13,7 +13,6 @@ from safetensors.torch import load_file
 from transformers import TrainerCallback, pipeline
 
 from uomni_hf import AuTTinyFeatureExtractor
-from uomni_hf.synthetic_corpus import build_corpus
 from uomni_hf.train_ctc import (
     DataCollatorCTCWithPadding,
     SpeechAugmenter,
@@ -25,36 +24,7 @@ from uomni_hf.train_ctc import (
     run,
 )
 
-
-SMALL_MODEL = "num_hidden_layers=1,intermediate_size=256,hidden_dropout=0.0,attention_dropout=0.0,final_dropout=0.0"
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
-    build_corpus(folder, num_train=24, num_validation=8, num_test=8, seed=3, num_workers=2)
-    return folder
-
-
-def train_args(corpus: Path, output_dir: Path, *extra: str) -> list[str]:
-    return [
-        "--data_dir", str(corpus),
-        "--output_dir", str(output_dir),
-        "--config_overrides", SMALL_MODEL,
-        "--vocab_size", "64",
-        "--max_duration_in_seconds", "8",
-        "--max_mel_length", "800",
-        "--per_device_train_batch_size", "8",
-        "--per_device_eval_batch_size", "8",
-        "--learning_rate", "3e-3",
-        "--warmup_steps", "2",
-        "--logging_steps", "2",
-        "--report_to", "none",
-        "--seed", "7",
-        "--data_seed", "7",
-        "--disable_tqdm", "true",
-        *extra,
-    ]  # fmt: skip
+from .conftest import train_args
 
 
 def test_ctc_feasibility_counts_frames_and_repeat_blanks():
