@@ -47,7 +47,8 @@ def to_tensors(frames: list[int], labels: list[int], pad_frames: int | None, pad
 def measure(mode: str, batches, args) -> float:
     compiled, static = mode.startswith("compiled"), mode.endswith("static")
     torch.manual_seed(0)
-    model = AuTTinyForCTC(AuTTinyConfig(vocab_size=args.vocab_size)).train()
+    dropout = {name: args.dropout for name in ("hidden_dropout", "attention_dropout", "activation_dropout", "final_dropout")}
+    model = AuTTinyForCTC(AuTTinyConfig(vocab_size=args.vocab_size, **dropout)).train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     step_fn = torch.compile(model) if compiled else model
     pad_frames = args.max_frames if static else None
@@ -82,12 +83,16 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=4, help="steps per timed window")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--vocab-size", type=int, default=256)
+    parser.add_argument("--dropout", type=float, default=0.1, help="all four dropout rates (0.1 is the default config)")
     parser.add_argument("--modes", default="eager-dynamic,eager-static,compiled-static,compiled-dynamic")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     batches = make_batches(args.warmup + args.windows * args.window, args.batch_size, args.max_frames)
     mean_seconds = np.mean([f for frames, _ in batches for f in frames]) / 100
-    print(f"torch {torch.__version__}, {args.threads} threads, batch {args.batch_size}, mean utterance {mean_seconds:.1f} s")
+    print(
+        f"torch {torch.__version__}, {args.threads} threads, batch {args.batch_size}, mean utterance "
+        f"{mean_seconds:.1f} s, dropout {args.dropout}"
+    )
     results = {}
     for mode in args.modes.split(","):
         torch._dynamo.reset()

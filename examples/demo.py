@@ -4,9 +4,10 @@
 2. train AuT-Tiny CTC with `torch_compile=True` (static mel shape) through `uomni-train`,
 3. evaluate WER/CER on the held-out voices,
 4. save a complete Hub folder and transcribe a held-out file with `pipeline("automatic-speech-recognition")`,
-5. print a summary (also written to outputs/demo/summary.json).
+5. draw the file's log-mel spectrogram with the recognized words at their timestamps (alignment.png),
+6. print a summary (also written to outputs/demo/summary.json).
 
-    python examples/demo.py [--output-dir outputs/demo] [--max-steps 1500]
+    python examples/demo.py [--output-dir outputs/demo] [--max-steps 2500]
 """
 
 import argparse
@@ -16,8 +17,9 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import pipeline
+from plot_alignment import plot_alignment  # examples/plot_alignment.py, beside this file
 
+from uomni_hf import AuTTinyModel
 from uomni_hf.synthetic_corpus import build_corpus
 from uomni_hf.train_ctc import main as train
 
@@ -27,7 +29,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--output-dir", default="outputs/demo")
     parser.add_argument("--num-train", type=int, default=3000, help="synthetic training utterances")
     parser.add_argument("--num-test", type=int, default=200, help="utterances of held-out voices (and validation)")
-    parser.add_argument("--max-steps", type=int, default=1500)
+    parser.add_argument("--max-steps", type=int, default=2500)
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -72,15 +74,15 @@ def main() -> None:
     metrics = train(command)
 
     print("[3/4] transcribing a held-out file through pipeline('automatic-speech-recognition')", flush=True)
-    asr = pipeline("automatic-speech-recognition", model=str(model_dir))
     with open(corpus / "test" / "metadata.csv", newline="") as file:
         example = next(csv.DictReader(file))
-    result = asr(str(corpus / "test" / example["file_name"]), return_timestamps="word")
+    picture = output / "alignment.png"
+    result = plot_alignment(str(corpus / "test" / example["file_name"]), str(model_dir), str(picture))
 
     print("[4/4] summary", flush=True)
     summary = {
         "model_dir": str(model_dir),
-        "parameters_encoder_and_projector": sum(p.numel() for p in asr.model.model.parameters()),
+        "parameters_encoder_and_projector": AuTTinyModel.from_pretrained(model_dir).num_parameters(),
         "test_voices_wer": round(metrics["test_wer"], 4),
         "test_voices_cer": round(metrics["test_cer"], 4),
         "validation_cer": round(metrics["eval_cer"], 4),
@@ -89,7 +91,8 @@ def main() -> None:
         "example_voice": example["speaker"],
         "example_reference": example["text"],
         "example_transcript": result["text"],
-        "example_words": [(c["text"], *c["timestamp"]) for c in result.get("chunks", [])],
+        "example_words": " ".join(f"{c['text']}@{c['timestamp'][0]:.2f}" for c in result["chunks"]),
+        "alignment_png": str(picture),
         "total_runtime_s": round(time.perf_counter() - started, 1),
         "torch": torch.__version__,
     }
