@@ -10,73 +10,20 @@ pointing the instance's torch method at its numpy one. Ratios are taken within t
 """
 
 import argparse
-import os
-import platform
-import shlex
-import statistics
-import sys
-import time
 
-import numpy as np
 import torch
-import transformers
 from transformers import ParakeetFeatureExtractor, WhisperFeatureExtractor
 
 from uomni_hf import AuTTinyFeatureExtractor
 
-
-SAMPLING_RATE = 16000
-SENTENCES = (
-    "the old farmer carried a heavy basket of apples to the market",
-    "anna and peter visited the museum in london last summer",
-    "please bring the blue umbrella because it may rain this afternoon",
-    "the children counted thirty seven stars before they fell asleep",
-    "a quiet stranger repaired the broken clock in the station",
-    "we always check the engine carefully before a long journey",
-)
-
-
-def machine(threads: int) -> str:
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), platform.processor())
-    return (f"{cpu}, {os.cpu_count()} cores, {threads} threads; torch {torch.__version__}, "
-            f"transformers {transformers.__version__}, Python {platform.python_version()}")
-
-
-def speech(seconds: float, audio_file: str | None = None) -> np.ndarray:
-    """`seconds` of 16 kHz speech: espeak-ng sentences (or `audio_file`) repeated to length."""
-    if audio_file:
-        from torchcodec.decoders import AudioDecoder
-
-        base = AudioDecoder(audio_file, sample_rate=SAMPLING_RATE).get_all_samples().data.mean(0).numpy()
-    else:
-        from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize
-
-        pause = np.zeros(SAMPLING_RATE // 4, dtype=np.float32)
-        speaker = SpeakerConfig(accent="en-us", variant="m1", rate=170, pitch=50)
-        base = np.concatenate([np.concatenate([synthesize(s, speaker), pause]) for s in SENTENCES])
-    samples = int(seconds * SAMPLING_RATE)
-    return np.tile(base, -(-samples // len(base)))[:samples].astype(np.float32)
-
-
-def median_seconds(fn, repeats: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _common import SAMPLING_RATE, add_timing_options, command_line, machine, median_seconds, speech
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each utterance")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    add_timing_options(parser, repeats=7, warmup=2)
     parser.add_argument("--audio", help="audio file to slice the batch from (default: espeak-ng speech)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -120,7 +67,7 @@ def main() -> None:
     print(f"\nTarget: ours ≥ 3× faster than Whisper's numpy path (same 10 s): {ratio:.2f}× → "
           f"{'met' if ratio >= 3 else 'NOT met'}")
     print(f"\nMachine: {machine(args.threads)}")
-    print(f"Command: {shlex.join([os.path.relpath(sys.executable), *sys.argv])}")
+    print(f"Command: {command_line()}")
 
 
 if __name__ == "__main__":

@@ -16,28 +16,16 @@
 
 import argparse
 import math
-import os
-import platform
-import shlex
-import statistics
-import sys
-import time
 
 import torch
-import transformers
 from torch.utils.flop_counter import FlopCounterMode
 
 from uomni_hf import AuTTinyConfig, AuTTinyForCTC
 
+from _common import add_timing_options, command_line, machine, median_seconds
+
 
 FRAMES_PER_SECOND = 100  # mel frames: 1 + samples // 160
-
-
-def machine(threads: int) -> str:
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), platform.processor())
-    return (f"{cpu}, {os.cpu_count()} cores, {threads} threads; torch {torch.__version__}, "
-            f"transformers {transformers.__version__}, Python {platform.python_version()}")
 
 
 def flops(config: AuTTinyConfig, mel_frames: int) -> dict[str, float]:
@@ -61,27 +49,11 @@ def linear_shapes(config: AuTTinyConfig, rows: int) -> dict[str, tuple[int, int,
             "fc2": (rows, config.intermediate_size, d), "head": (rows, d, config.vocab_size)}
 
 
-def median_seconds(fn, repeats: int, warmup: int, min_seconds: float = 0.05) -> float:
-    """Median seconds per call; each timed sample loops enough calls to last `min_seconds`."""
-    for _ in range(warmup):
-        fn()
-    start, calls = time.perf_counter(), 0
-    while calls == 0 or time.perf_counter() - start < min_seconds:
-        fn()
-        calls += 1
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
-
-
 def matmul_rate(m: int, k: int, n: int, args) -> float:
     """GFLOP/s of a float32 (m, k) @ (k, n) matmul."""
     a, b = torch.randn(m, k), torch.randn(k, n)
-    return 2 * m * k * n / median_seconds(lambda: torch.matmul(a, b), args.repeats, args.warmup) / 1e9
+    seconds = median_seconds(lambda: torch.matmul(a, b), args.repeats, args.warmup, min_seconds=0.05)
+    return 2 * m * k * n / seconds / 1e9
 
 
 def main() -> None:
@@ -89,9 +61,7 @@ def main() -> None:
     parser.add_argument("--lengths", default="10,60,600", help="audio lengths in seconds for the forward timings")
     parser.add_argument("--batch-size", type=int, default=16, help="batch for the extra 10 s batched row")
     parser.add_argument("--peak-size", type=int, default=2048, help="side of the square matmul for the peak rate")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    add_timing_options(parser, repeats=7, warmup=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = AuTTinyConfig()
@@ -149,7 +119,7 @@ def main() -> None:
     print("\nFloor at linear-shape rates: each linear layer at the rate measured above for its exact shape; "
           "convolutions and attention scores/values at peak. Both floors ignore memory-bound elementwise work.")
     print(f"\nMachine: {machine(args.threads)}")
-    print(f"Command: {shlex.join([os.path.relpath(sys.executable), *sys.argv])}")
+    print(f"Command: {command_line()}")
 
 
 if __name__ == "__main__":

@@ -18,36 +18,18 @@ chunking is faster. Without `--model`, a random-weight model (speed does not dep
 import argparse
 import json
 import os
-import platform
-import shlex
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import torch
-import transformers
+
+from _common import (SAMPLING_RATE, add_timing_options, base_speech, command_line, machine, median_seconds, repeat_to,
+                     save_random_model)
 
 
-SAMPLING_RATE = 16000
 MODES = ("forward", "pipeline", "chunked")
-SENTENCES = (
-    "the old farmer carried a heavy basket of apples to the market",
-    "anna and peter visited the museum in london last summer",
-    "please bring the blue umbrella because it may rain this afternoon",
-    "the children counted thirty seven stars before they fell asleep",
-    "a quiet stranger repaired the broken clock in the station",
-    "we always check the engine carefully before a long journey",
-)
-
-
-def machine(threads: int) -> str:
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), platform.processor())
-    return (f"{cpu}, {os.cpu_count()} cores, {threads} threads; torch {torch.__version__}, "
-            f"transformers {transformers.__version__}, Python {platform.python_version()}")
 
 
 def memory_mb(field: str) -> float:
@@ -62,9 +44,7 @@ def child(args) -> None:
     from transformers import AutoModelForCTC, AutoProcessor, pipeline
 
     torch.set_num_threads(args.threads)
-    base = np.load(args.base_audio)
-    samples = int(args.length * SAMPLING_RATE)
-    audio = np.tile(base, -(-samples // len(base)))[:samples]
+    audio = repeat_to(np.load(args.base_audio), args.length)
     if args.mode == "forward":
         processor = AutoProcessor.from_pretrained(args.model)
         model = AutoModelForCTC.from_pretrained(args.model).eval()
@@ -82,37 +62,17 @@ def child(args) -> None:
             asr(audio.copy(), **chunking)
 
     loaded = memory_mb("VmRSS")
-    for _ in range(args.warmup):
-        run()
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    print(json.dumps({"seconds": statistics.median(times), "loaded_mb": loaded, "peak_mb": memory_mb("VmHWM")}))
+    seconds = median_seconds(run, args.repeats, args.warmup)
+    print(json.dumps({"seconds": seconds, "loaded_mb": loaded, "peak_mb": memory_mb("VmHWM")}))
 
 
 def prepare(args, folder: str) -> None:
     """The base audio (saved as .npy) and, without --model, a random-weight model folder."""
-    if args.audio:
-        from torchcodec.decoders import AudioDecoder
-
-        base = AudioDecoder(args.audio, sample_rate=SAMPLING_RATE).get_all_samples().data.mean(0).numpy()
-    else:
-        from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize
-
-        pause = np.zeros(SAMPLING_RATE // 4, dtype=np.float32)
-        speaker = SpeakerConfig(accent="en-us", variant="m1", rate=170, pitch=50)
-        base = np.concatenate([np.concatenate([synthesize(s, speaker), pause]) for s in SENTENCES])
     args.base_audio = os.path.join(folder, "base.npy")
-    np.save(args.base_audio, base.astype(np.float32))
+    np.save(args.base_audio, base_speech(args.audio).astype(np.float32))
     if args.model is None:
-        from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyForCTC, AuTTinyProcessor, AuTTinyTokenizer
-
         args.model = os.path.join(folder, "model")
-        tokenizer = AuTTinyTokenizer.from_transcripts(list(SENTENCES) * 20, vocab_size=256)
-        AuTTinyForCTC(AuTTinyConfig(vocab_size=len(tokenizer))).save_pretrained(args.model)
-        AuTTinyProcessor(AuTTinyFeatureExtractor(), tokenizer).save_pretrained(args.model)
+        save_random_model(args.model)
 
 
 def plot(results: dict, lengths: list[float], path: str) -> None:
@@ -144,9 +104,7 @@ def main() -> None:
     parser.add_argument("--chunk-length-s", type=float, default=20.0)
     parser.add_argument("--stride-length-s", type=float, default=4.0)
     parser.add_argument("--chunk-batch-size", type=int, default=1, help="pipeline batch_size for the chunks")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
+    add_timing_options(parser, repeats=5, warmup=1)
     parser.add_argument("--audio", help="audio file to repeat to each length (default: espeak-ng speech)")
     parser.add_argument("--plot", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "scaling.png"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -206,7 +164,7 @@ def main() -> None:
         plot(results, lengths, args.plot)
         print(f"Plot: {os.path.relpath(args.plot)}")
     print(f"\nMachine: {machine(args.threads)}")
-    print(f"Command: {shlex.join([os.path.relpath(sys.executable), *sys.argv])}")
+    print(f"Command: {command_line()}")
 
 
 if __name__ == "__main__":

@@ -34,71 +34,25 @@ with `uomni_hf.text_normalization.normalize_transcript`.
 import argparse
 import atexit
 import csv
-import os
-import platform
-import shlex
 import shutil
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import transformers
 
 import uomni_hf  # noqa: F401  (registers AuT-Tiny with the Auto classes)
 from uomni_hf.text_normalization import normalize_transcript
 
-
-SAMPLING_RATE = 16000
-SENTENCES = (
-    "the old farmer carried a heavy basket of apples to the market",
-    "anna and peter visited the museum in london last summer",
-    "please bring the blue umbrella because it may rain this afternoon",
-    "the children counted thirty seven stars before they fell asleep",
-    "a quiet stranger repaired the broken clock in the station",
-    "we always check the engine carefully before a long journey",
-)
-
-
-def machine(threads: int) -> str:
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), platform.processor())
-    return (f"{cpu}, {os.cpu_count()} cores, {threads} threads; torch {torch.__version__}, "
-            f"transformers {transformers.__version__}, Python {platform.python_version()}")
-
-
-def load_audio(path: str) -> np.ndarray:
-    from torchcodec.decoders import AudioDecoder
-
-    return AudioDecoder(str(path), sample_rate=SAMPLING_RATE).get_all_samples().data.mean(0).numpy()
-
-
-def speech(seconds: float, audio_file: str | None = None) -> np.ndarray:
-    """`seconds` of 16 kHz speech: espeak-ng sentences (or `audio_file`) repeated to length."""
-    if audio_file:
-        base = load_audio(audio_file)
-    else:
-        from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize
-
-        pause = np.zeros(SAMPLING_RATE // 4, dtype=np.float32)
-        speaker = SpeakerConfig(accent="en-us", variant="m1", rate=170, pitch=50)
-        base = np.concatenate([np.concatenate([synthesize(s, speaker), pause]) for s in SENTENCES])
-    samples = int(seconds * SAMPLING_RATE)
-    return np.tile(base, -(-samples // len(base)))[:samples].astype(np.float32)
+from _common import (SAMPLING_RATE, add_timing_options, command_line, load_audio, machine, median_seconds,
+                     save_random_model, speech)
 
 
 def random_model_dir(vocab_size: int = 256) -> str:
-    from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyForCTC, AuTTinyProcessor, AuTTinyTokenizer
-
     folder = tempfile.mkdtemp(prefix="aut-tiny-random-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    tokenizer = AuTTinyTokenizer.from_transcripts(list(SENTENCES) * 20, vocab_size=vocab_size)
-    torch.manual_seed(0)
-    AuTTinyForCTC(AuTTinyConfig(vocab_size=len(tokenizer))).save_pretrained(folder)
-    AuTTinyProcessor(AuTTinyFeatureExtractor(), tokenizer).save_pretrained(folder)
+    save_random_model(folder, vocab_size, seed=0)
     return folder
 
 
@@ -224,12 +178,7 @@ def timed_median(fn, args) -> tuple[float, int]:
         fn()
     per_run = (time.perf_counter() - start) / max(args.warmup, 1)
     repeats = max(1, min(args.repeats, int(args.budget_s / max(per_run, 1e-9))))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), repeats
+    return median_seconds(fn, repeats, warmup=0), repeats
 
 
 def wer_set(folder: str, limit: int) -> tuple[list[np.ndarray], list[str]]:
@@ -252,10 +201,8 @@ def main() -> None:
     parser.add_argument("--lengths", default="10,60,600", help="batch-1 audio lengths in seconds")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--batch-seconds", type=float, default=10.0)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
+    add_timing_options(parser, repeats=5, warmup=1)
     parser.add_argument("--budget-s", type=float, default=300.0, help="timed seconds per cell before runs are cut")
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-unchunked-s", type=float, default=60.0, help="random-weight peers: chunk above this")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
     parser.add_argument("--audio", help="audio file to repeat to each length (default: espeak-ng speech)")
@@ -346,7 +293,7 @@ def main() -> None:
             print(f"Target: ours (direct) ≥ 30× faster than Whisper tiny.en (beam 5) on 60 s: {ratio:.1f}× → "
                   f"{'met' if ratio >= 30 else 'NOT met'}")
     print(f"\nMachine: {machine(args.threads)}")
-    print(f"Command: {shlex.join([os.path.relpath(sys.executable), *sys.argv])}")
+    print(f"Command: {command_line()}")
 
 
 if __name__ == "__main__":
