@@ -270,3 +270,20 @@ def test_cli_with_ljspeech_text_file(tmp_path, capsys):
     }
     for split in SPLITS:
         assert all(re.fullmatch(r"[a-z' ]+", row["text"]) for row in read_metadata(output_dir / split))
+
+
+def test_words_with_known_times_for_timestamp_ground_truth():
+    from uomni_hf.synthetic_corpus import synthesize_with_word_times
+
+    speaker = SpeakerConfig(accent="en-us", variant="m1", rate=160, pitch=50)
+    audio, times = synthesize_with_word_times(["open", "the", "window"], speaker, pause_seconds=0.25)
+    assert [word for word, _, _ in times] == ["open", "the", "window"]
+    assert times[0][1] == 0.25
+    for (_, _, end), (_, next_start, _) in zip(times, times[1:]):
+        assert next_start - end == pytest.approx(0.25, abs=1e-4)
+        silence = audio[int(end * 16000) + 1 : int(next_start * 16000) - 1]
+        assert np.abs(silence).max() == 0
+    assert len(audio) / 16000 == pytest.approx(times[-1][2] + 0.25, abs=1e-4)
+    for _, start, end in times:  # each word is sound from its first to its last sample
+        word = audio[int(start * 16000) : int(end * 16000)]
+        assert np.abs(word[:160]).max() > 0 and np.abs(word[-160:]).max() > 0

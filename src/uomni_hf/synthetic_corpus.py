@@ -438,6 +438,27 @@ def synthesize(text: str, speaker: SpeakerConfig) -> np.ndarray:
     return samples.data.mean(dim=0).numpy().astype(np.float32)
 
 
+def trim_silence(audio: np.ndarray, threshold: float = 0.02) -> np.ndarray:
+    """Cut leading and trailing samples quieter than `threshold` × the peak (espeak-ng pads its output)."""
+    loud = np.flatnonzero(np.abs(audio) > threshold * np.abs(audio).max())
+    return audio[loud[0] : loud[-1] + 1] if len(loud) else audio
+
+
+def synthesize_with_word_times(
+    words: Sequence[str], speaker: SpeakerConfig, pause_seconds: float = 0.3
+) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
+    """Speak each word alone (silence trimmed) and join them with `pause_seconds` of silence, so every word's start
+    and end time is known exactly: ground truth for timestamp tests. Returns the audio and (word, start, end) in s."""
+    pause = np.zeros(round(pause_seconds * SAMPLING_RATE), dtype=np.float32)
+    pieces, times, position = [pause], [], len(pause)
+    for word in words:
+        audio = trim_silence(synthesize(word, speaker))
+        times.append((word, position / SAMPLING_RATE, (position + len(audio)) / SAMPLING_RATE))
+        pieces += [audio, pause]
+        position += len(audio) + len(pause)
+    return np.concatenate(pieces), times
+
+
 def _pad_with_silence(audio: np.ndarray, leading_seconds: float, trailing_seconds: float) -> np.ndarray:
     leading = np.zeros(round(leading_seconds * SAMPLING_RATE), dtype=np.float32)
     trailing = np.zeros(round(trailing_seconds * SAMPLING_RATE), dtype=np.float32)
