@@ -56,11 +56,29 @@ def test_char_and_word_offsets_in_wav2vec2_shape(tokenizer):
     out = tokenizer.decode(frames, output_char_offsets=True, output_word_offsets=True)
     assert out.text == "one two three"
     assert [w["word"] for w in out.word_offsets] == words
-    assert [(w["start_offset"], w["end_offset"]) for w in out.word_offsets] == spans
+    # Word ends move `word_end_extension` (2) frames later: the gaps here are 4 frames, the end 3.
+    assert [(w["start_offset"], w["end_offset"]) for w in out.word_offsets] == [(s, e + 2) for s, e in spans]
+    assert out.char_offsets[-1]["end_offset"] == spans[-1][1]  # chars keep their tokens' own frames
     assert "".join(c["char"] for c in out.char_offsets) == "one two three"
     assert set(out.char_offsets[0]) == {"char", "start_offset", "end_offset"}
     batch = tokenizer.batch_decode([frames, frames], output_word_offsets=True)
     assert batch.text == ["one two three"] * 2 and len(batch.word_offsets) == 2
+
+
+def test_word_end_extension_stops_at_the_next_word_and_the_last_frame(tokenizer, tmp_path):
+    one, two = tokenizer("one")["input_ids"], tokenizer("two")["input_ids"]
+    frames = one + [0] + two  # one blank between the words, none after the last
+    tokenizer.save_pretrained(tmp_path)
+    raw = AuTTinyTokenizer.from_pretrained(tmp_path, word_end_extension=0).decode(frames, output_word_offsets=True)
+    wide = AuTTinyTokenizer.from_pretrained(tmp_path, word_end_extension=5)
+    extended = wide.decode(frames, output_word_offsets=True)
+    assert raw.word_offsets[0]["end_offset"] == len(one)
+    assert extended.word_offsets[0]["end_offset"] == raw.word_offsets[1]["start_offset"] == len(one) + 1
+    assert extended.word_offsets[1]["end_offset"] == raw.word_offsets[1]["end_offset"] == len(frames)
+    wide.save_pretrained(tmp_path / "wide")
+    assert AuTTinyTokenizer.from_pretrained(tmp_path / "wide").word_end_extension == 5
+    with pytest.raises(ValueError, match="word_end_extension"):
+        AuTTinyTokenizer.from_pretrained(tmp_path, word_end_extension=-1).decode(frames, output_word_offsets=True)
 
 
 def test_save_and_load(tokenizer, tmp_path):

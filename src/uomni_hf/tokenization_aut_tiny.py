@@ -123,6 +123,15 @@ class AuTTinyTokenizer(TokenizersBackend):
     def blank_token_id(self) -> int:
         return self.pad_token_id
 
+    @property
+    def word_end_extension(self) -> int:
+        """Frames added to each word's end in word offsets (see `_extend_word_ends`); set it with
+        `from_pretrained(..., word_end_extension=n)`, and `save_pretrained` keeps it."""
+        frames = self.init_kwargs.get("word_end_extension", 2)
+        if not isinstance(frames, int) or frames < 0:
+            raise ValueError(f"`word_end_extension` must be a non-negative number of frames, got {frames!r}.")
+        return frames
+
     def normalize(self, text: str) -> str:
         """The text exactly as the tokenizer sees it (and as a perfect recognizer would decode it)."""
         return self.backend_tokenizer.normalizer.normalize_str(text)
@@ -183,6 +192,18 @@ class AuTTinyTokenizer(TokenizersBackend):
             offsets.extend({"char": char, "start_offset": start, "end_offset": end} for char in piece)
         return offsets
 
+    def _extend_word_ends(self, word_offsets: list[dict], num_frames: int) -> list[dict]:
+        """
+        CTC emits a word's last token as a short spike and then blanks while the word fades out, so the spike ends
+        before the word does (by 0.2 s on average at 12.5 Hz on speech with known word boundaries). Each word end
+        moves `word_end_extension` frames later, never past the next word's start or the last frame.
+        """
+        starts = [word["start_offset"] for word in word_offsets[1:]] + [num_frames]
+        return [
+            {**word, "end_offset": max(word["end_offset"], min(word["end_offset"] + self.word_end_extension, start))}
+            for word, start in zip(word_offsets, starts)
+        ]
+
     def decode(
         self,
         token_ids,
@@ -197,7 +218,8 @@ class AuTTinyTokenizer(TokenizersBackend):
         CTC-decode one sequence of frame-level ids (e.g. `logits.argmax(-1)[0]`).
 
         With `output_char_offsets` / `output_word_offsets`, returns a [`Wav2Vec2CTCTokenizerOutput`] whose offsets
-        are in output frames; multiply by `config.inputs_to_logits_ratio / sampling_rate` for seconds.
+        are in output frames; multiply by `config.inputs_to_logits_ratio / sampling_rate` for seconds. Char offsets
+        are the tokens' own frames; word ends are extended by `word_end_extension` frames (see `_extend_word_ends`).
         """
         token_ids = to_py_obj(token_ids)
         text = self._decode(
@@ -212,6 +234,7 @@ class AuTTinyTokenizer(TokenizersBackend):
         token_ids = [token_ids] if isinstance(token_ids, int) else token_ids
         char_offsets = self._char_offsets(token_ids, skip_special_tokens, group_tokens)
         word_offsets = self._get_word_offsets(char_offsets, self.replace_word_delimiter_char)
+        word_offsets = self._extend_word_ends(word_offsets, num_frames=len(token_ids))
         return Wav2Vec2CTCTokenizerOutput(
             text=text,
             char_offsets=char_offsets if output_char_offsets else None,
