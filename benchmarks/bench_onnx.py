@@ -82,6 +82,9 @@ def ort_session(path: Path, threads: int) -> ort.InferenceSession:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Idle ORT threads spin for a while after each run; with the engines taking turns, that spinning would steal
+    # the cores from PyTorch's next run and make it look several times slower than it is.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

@@ -93,16 +93,23 @@ def main() -> None:
         f"torch {torch.__version__}, {args.threads} threads, batch {args.batch_size}, mean utterance "
         f"{mean_seconds:.1f} s, dropout {args.dropout}"
     )
-    results = {}
+    results, failures = {}, {}
     for mode in args.modes.split(","):
         torch._dynamo.reset()
-        results[mode] = measure(mode, batches, args)
+        try:
+            results[mode] = measure(mode, batches, args)
+        except Exception as error:  # a compiler failure is a result too: report it, measure the other modes
+            failures[mode] = f"fails: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
+            print(f"{mode:18s} {failures[mode]}", flush=True)
+            continue
         print(f"{mode:18s} {results[mode]:7.1f} samples/s", flush=True)
     baseline = results.get("eager-dynamic")
     print("\n| mode | samples/s | audio s/s | vs eager-dynamic |\n|---|---|---|---|")
     for mode, rate in results.items():
         ratio = f"{rate / baseline:.2f}x" if baseline else "-"
         print(f"| {mode} | {rate:.1f} | {rate * mean_seconds:.0f} | {ratio} |")
+    for mode, failure in failures.items():
+        print(f"| {mode} | {failure} | - | - |")
 
 
 if __name__ == "__main__":
