@@ -68,6 +68,39 @@ def test_padded_utterance_matches_the_same_utterance_alone():
         )
 
 
+def test_attention_window_limits_how_far_a_frame_sees(tiny_config):
+    # Receptive field with a window of 2 output frames: 2 layers × 2 frames, plus the conv stack's ~4 frames.
+    features, _ = padded_batch([800], tiny_config.num_mel_bins)
+    changed = features.clone()
+    changed[:, 600:] += 3.0  # output frames 75 and later see different input
+    outputs = {}
+    for window in (None, 2):
+        torch.manual_seed(0)
+        model = AuTTinyModel(AuTTinyConfig.from_dict({**tiny_config.to_dict(), "attention_window": window}))
+        model.eval()
+        outputs[window] = [model(x).last_hidden_state[0] for x in (features, changed)]
+    full, windowed = outputs[None], outputs[2]
+    assert not torch.allclose(full[0][:60], full[1][:60], atol=1e-4)  # full attention: every frame sees the change
+    torch.testing.assert_close(windowed[0][:60], windowed[1][:60], atol=1e-6, rtol=0)  # frames 0-59: out of reach
+    assert not torch.allclose(windowed[0][70:], windowed[1][70:], atol=1e-4)
+
+
+def test_attention_window_keeps_padding_invariance(tiny_config):
+    tiny_config.attention_window = 3
+    model = AuTTinyModel(tiny_config).eval()
+    lengths = [300, 201, 50, 7]
+    features, mask = padded_batch(lengths, tiny_config.num_mel_bins)
+    batched = model(features + (1 - mask[..., None]) * 5.0, attention_mask=mask).last_hidden_state
+    assert torch.isfinite(batched).all()
+    for i, length in enumerate(lengths):
+        alone = model(features[i : i + 1, :length]).last_hidden_state[0]
+        torch.testing.assert_close(batched[i, : math.ceil(length / 8)], alone, atol=1e-5, rtol=0)
+    eager = model(features, attention_mask=mask, output_attentions=True)  # the eager path masks the same way
+    torch.testing.assert_close(eager.last_hidden_state, model(features, attention_mask=mask).last_hidden_state)
+    weights = eager.attentions[0][0, 0]  # (T', T') of the longest utterance
+    assert weights[20, :17].sum() == 0 and weights[20, 24:].sum() == 0 and weights[20, 17:24].sum() > 0.99
+
+
 def test_hidden_states_and_attentions_on_request(tiny_config):
     model = AuTTinyModel(tiny_config).eval()
     features, mask = padded_batch([40, 17], tiny_config.num_mel_bins)

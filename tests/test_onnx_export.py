@@ -77,6 +77,20 @@ def test_ctc_logits_match_pytorch(onnx_folder, ctc_model, lengths):
     assert np.abs(logits - expected).max() < 1e-4
 
 
+def test_attention_window_is_exported_for_every_length(ctc_model, tmp_path):
+    # The window mask is built from the input's length inside the graph, so it holds at lengths the export never saw.
+    windowed = AuTTinyForCTC(AuTTinyConfig(**{**ctc_model.config.to_dict(), "attention_window": 4})).eval()
+    windowed.load_state_dict(ctc_model.state_dict())
+    windowed.save_pretrained(tmp_path / "hf")
+    path = export_onnx(tmp_path / "hf", tmp_path / "windowed.onnx")
+    features, mask = padded_batch((900, 333), seed=7)
+    with torch.inference_mode():
+        expected = windowed(features, attention_mask=mask).logits.numpy()
+        full = ctc_model(features, attention_mask=mask).logits.numpy()
+    (logits,) = run_onnx(path, features, mask)
+    assert np.abs(logits - expected).max() < 1e-4 and np.abs(full - expected).max() > 1e-2
+
+
 @pytest.fixture(scope="module")
 def encoder_onnx(model_dir, tmp_path_factory):
     # The encoder loaded from the CTC checkpoint (as `--encoder-only` does), to an explicit file name.

@@ -51,6 +51,12 @@ class AuTTinyConfig(PreTrainedConfig):
         rope_theta (`float`, *optional*, defaults to 10000.0):
             Base of the rotary position embedding. Rotary embeddings encode relative offsets only, so the model runs
             on inputs longer than any it was trained on (nothing is sized by a maximum position).
+        attention_window (`int`, *optional*):
+            If set, each output frame attends only to frames at most this many output frames (80 ms each) away.
+            `None` (the default) attends over the whole input. A model trained on short utterances degrades on inputs
+            far longer than any it saw, even with rotary positions (attention spreads over more keys than in
+            training); a window about the length of the training utterances keeps long inputs in distribution
+            without chunking.
         projector_dim (`int`, *optional*, defaults to 256):
             Width of the projected embeddings the Thinker reads.
         initializer_range (`float`, *optional*, defaults to 0.02):
@@ -104,6 +110,7 @@ class AuTTinyConfig(PreTrainedConfig):
     final_dropout: float | int = 0.1
     rms_norm_eps: float = 1e-6
     rope_theta: float | int = 10000.0
+    attention_window: int | None = None
     projector_dim: int = 256
     initializer_range: float = 0.02
     max_mel_length: int = 2048
@@ -177,6 +184,8 @@ class AuTTinyConfig(PreTrainedConfig):
         for name in ("mask_time_min_masks", "mask_feature_min_masks"):
             if getattr(self, name) < 0:
                 raise ValueError(f"`{name}` must be >= 0, got {getattr(self, name)}.")
+        if self.attention_window is not None and self.attention_window <= 0:
+            raise ValueError(f"`attention_window` must be a positive number of frames or None, got {self.attention_window!r}.")
         if self.rms_norm_eps <= 0:
             raise ValueError(f"`rms_norm_eps` must be positive, got {self.rms_norm_eps}.")
         if self.rope_theta <= 0:

@@ -196,7 +196,8 @@ class AuTTinyAttention(nn.Module):
         key = apply_rotary_pos_emb(key, cos, sin)
         dropout = self.dropout if self.training else 0.0
 
-        # `attention_mask` is a boolean key-padding mask of shape (B, 1, 1, T): True where a key may be attended.
+        # `attention_mask` is boolean, True where a query may attend a key: (B, 1, 1, T) key padding, or (B, 1, T, T)
+        # with `config.attention_window`.
         if output_attentions or self.config._attn_implementation == "eager":
             scores = torch.matmul(query, key.transpose(-1, -2)) * self.head_dim**-0.5
             if attention_mask is not None:
@@ -305,6 +306,21 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
         self.gradient_checkpointing = False
         self.post_init()
 
+    def _attention_mask(self, output_mask: torch.Tensor | None, length: int, device: torch.device) -> torch.Tensor | None:
+        """Boolean mask for SDPA, True where a query may attend a key: (B, 1, 1, T) key padding, or with
+        `config.attention_window`, (B or 1, 1, T, T) valid keys within the window. Every frame may attend to itself,
+        so no row is fully masked (a padded frame's output is discarded anyway)."""
+        key_padding = output_mask[:, None, None, :] if output_mask is not None else None
+        window = self.config.attention_window
+        if window is None:
+            return key_padding
+        positions = torch.arange(length, device=device)
+        distance = positions[None, :] - positions[:, None]
+        mask = (distance.abs() <= window)[None, None]
+        if key_padding is not None:
+            mask = (mask & key_padding) | (distance == 0)
+        return mask
+
     def _check_inputs(self, input_features: torch.Tensor, attention_mask: torch.Tensor | None):
         if input_features.dim() != 3 or input_features.shape[-1] != self.config.num_mel_bins:
             raise ValueError(
@@ -357,15 +373,14 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
         hidden_states = self.dropout(hidden_states)
 
         output_mask = None
-        key_padding_mask = None
         if mel_lengths is not None:
             output_mask = lengths_to_mask(self._get_output_lengths(mel_lengths), hidden_states.shape[1])
-            key_padding_mask = output_mask[:, None, None, :]
+        attention_mask = self._attention_mask(output_mask, hidden_states.shape[1], hidden_states.device)
 
         all_hidden_states = (hidden_states,) if output_hidden_states else None
         all_attentions = () if output_attentions else None
         for layer in self.layers:
-            hidden_states, attn_weights = layer(hidden_states, position_embeddings, key_padding_mask, output_attentions)
+            hidden_states, attn_weights = layer(hidden_states, position_embeddings, attention_mask, output_attentions)
             if output_hidden_states:
                 all_hidden_states += (hidden_states,)
             if output_attentions:
