@@ -56,8 +56,8 @@ def test_char_and_word_offsets_in_wav2vec2_shape(tokenizer):
     out = tokenizer.decode(frames, output_char_offsets=True, output_word_offsets=True)
     assert out.text == "one two three"
     assert [w["word"] for w in out.word_offsets] == words
-    # Word ends move `word_end_extension` (2) frames later: the gaps here are 4 frames, the end 3.
-    assert [(w["start_offset"], w["end_offset"]) for w in out.word_offsets] == [(s, e + 2) for s, e in spans]
+    # Word ends move `word_end_extension` (1) frame later: the gaps here are 4 frames, the end 3.
+    assert [(w["start_offset"], w["end_offset"]) for w in out.word_offsets] == [(s, e + 1) for s, e in spans]
     assert out.char_offsets[-1]["end_offset"] == spans[-1][1]  # chars keep their tokens' own frames
     assert "".join(c["char"] for c in out.char_offsets) == "one two three"
     assert set(out.char_offsets[0]) == {"char", "start_offset", "end_offset"}

@@ -1,0 +1,203 @@
+"""AuT-Tiny model configuration."""
+
+from huggingface_hub.dataclasses import strict
+from transformers.configuration_utils import PreTrainedConfig
+
+
+@strict
+class AuTTinyConfig(PreTrainedConfig):
+    r"""
+    Configuration of AuT-Tiny, the 2 M-parameter audio encoder of μOmni, and of its CTC head.
+
+    The defaults are the released architecture: 128-bin log-mel frames at 100 Hz go through three stride-2 Conv1d
+    layers (8× fewer frames: 12.5 Hz), four pre-norm Transformer blocks of width 192, a final RMSNorm (the states the
+    CTC head reads) and a bias-free projector to the Thinker's width of 256.
+
+    Args:
+        vocab_size (`int`, *optional*, defaults to 256):
+            Size of the CTC vocabulary, blank included.
+        pad_token_id (`int`, *optional*, defaults to 0):
+            Id of the padding token, which is also the CTC blank.
+        num_mel_bins (`int`, *optional*, defaults to 128):
+            Number of mel bins per input frame.
+        hop_length (`int`, *optional*, defaults to 160):
+            Audio samples per mel frame (10 ms at 16 kHz); used for `inputs_to_logits_ratio`.
+        conv_channels (`tuple[int]`, *optional*, defaults to `(64, 128, 192)`):
+            Output channels of the subsampling convolutions; the last one must equal `hidden_size`.
+        conv_kernel_size (`int`, *optional*, defaults to 5):
+            Kernel size of every subsampling convolution.
+        conv_stride (`int`, *optional*, defaults to 2):
+            Stride of every subsampling convolution.
+        hidden_size (`int`, *optional*, defaults to 192):
+            Width of the Transformer blocks.
+        num_hidden_layers (`int`, *optional*, defaults to 4):
+            Number of Transformer blocks.
+        num_attention_heads (`int`, *optional*, defaults to 3):
+            Attention heads per block; must divide `hidden_size`.
+        intermediate_size (`int`, *optional*, defaults to 768):
+            Width of the feed-forward layers.
+        hidden_act (`str`, *optional*, defaults to `"gelu"`):
+            Activation of the convolutions and feed-forward layers.
+        hidden_dropout (`float`, *optional*, defaults to 0.1):
+            Dropout on the residual branches.
+        attention_dropout (`float`, *optional*, defaults to 0.1):
+            Dropout on the attention probabilities.
+        activation_dropout (`float`, *optional*, defaults to 0.1):
+            Dropout after the feed-forward activation.
+        final_dropout (`float`, *optional*, defaults to 0.1):
+            Dropout before the CTC head.
+        rms_norm_eps (`float`, *optional*, defaults to 1e-6):
+            Epsilon of the RMSNorm layers.
+        rope_theta (`float`, *optional*, defaults to 10000.0):
+            Base of the rotary position embedding. Rotary embeddings encode relative offsets only, so the model runs
+            on inputs longer than any it was trained on (nothing is sized by a maximum position).
+        attention_window (`int`, *optional*):
+            If set, each output frame attends only to frames at most this many output frames (80 ms each) away.
+            `None` (the default) attends over the whole input. A model trained on short utterances degrades on inputs
+            far longer than any it saw, even with rotary positions (attention spreads over more keys than in
+            training); a window about the length of the training utterances keeps long inputs in distribution
+            without chunking.
+        projector_dim (`int`, *optional*, defaults to 256):
+            Width of the projected embeddings the Thinker reads.
+        initializer_range (`float`, *optional*, defaults to 0.02):
+            Standard deviation of the normal initializer of linear layers.
+        max_mel_length (`int`, *optional*, defaults to 2048):
+            Static number of mel frames (2048 ≈ 20 s) that batches are padded to for compiled and CUDA-graph training.
+        ctc_loss_reduction (`str`, *optional*, defaults to `"mean"`):
+            Reduction of the CTC loss: `"mean"` (per target length, then batch mean), `"sum"` or `"none"`.
+        ctc_zero_infinity (`bool`, *optional*, defaults to `True`):
+            Zero infinite CTC losses, which occur when a transcript has more labels than the audio has output frames.
+        apply_spec_augment (`bool`, *optional*, defaults to `True`):
+            Apply SpecAugment masking to the mel input in training mode (never at eval).
+        mask_time_prob (`float`, *optional*, defaults to 0.05):
+            Approximate fraction of valid frames masked in time.
+        mask_time_length (`int`, *optional*, defaults to 10):
+            Length in mel frames of each time mask.
+        mask_time_min_masks (`int`, *optional*, defaults to 2):
+            Minimum number of time masks per utterance.
+        mask_feature_prob (`float`, *optional*, defaults to 0.05):
+            Approximate fraction of mel bins masked.
+        mask_feature_length (`int`, *optional*, defaults to 10):
+            Width in mel bins of each frequency mask.
+        mask_feature_min_masks (`int`, *optional*, defaults to 0):
+            Minimum number of frequency masks per utterance.
+
+    Example:
+
+    ```python
+    >>> from uomni_hf import AuTTinyConfig, AuTTinyModel
+    >>> model = AuTTinyModel(AuTTinyConfig())
+    ```
+    """
+
+    model_type = "aut_tiny"
+
+    vocab_size: int = 256
+    pad_token_id: int = 0
+    num_mel_bins: int = 128
+    hop_length: int = 160
+    conv_channels: list[int] | tuple[int, ...] = (64, 128, 192)
+    conv_kernel_size: int = 5
+    conv_stride: int = 2
+    hidden_size: int = 192
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 3
+    intermediate_size: int = 768
+    hidden_act: str = "gelu"
+    hidden_dropout: float | int = 0.1
+    attention_dropout: float | int = 0.1
+    activation_dropout: float | int = 0.1
+    final_dropout: float | int = 0.1
+    rms_norm_eps: float = 1e-6
+    rope_theta: float | int = 10000.0
+    attention_window: int | None = None
+    projector_dim: int = 256
+    initializer_range: float = 0.02
+    max_mel_length: int = 2048
+    ctc_loss_reduction: str = "mean"
+    ctc_zero_infinity: bool = True
+    apply_spec_augment: bool = True
+    mask_time_prob: float | int = 0.05
+    mask_time_length: int = 10
+    mask_time_min_masks: int = 2
+    mask_feature_prob: float | int = 0.05
+    mask_feature_length: int = 10
+    mask_feature_min_masks: int = 0
+
+    def __post_init__(self, **kwargs):
+        self.conv_channels = tuple(self.conv_channels)
+        super().__post_init__(**kwargs)
+        self._check_values()
+
+    @property
+    def subsampling_factor(self) -> int:
+        """Mel frames per output frame (8 by default: 100 Hz in, 12.5 Hz out)."""
+        return self.conv_stride ** len(self.conv_channels)
+
+    @property
+    def inputs_to_logits_ratio(self) -> int:
+        """Audio samples per output frame (160 × 8 = 1280); the ASR pipeline uses it for chunking and timestamps."""
+        return self.hop_length * self.subsampling_factor
+
+    def _check_values(self):
+        """Raise a `ValueError` naming the field for any value the model cannot be built with."""
+        positive = (
+            "vocab_size",
+            "num_mel_bins",
+            "hop_length",
+            "conv_kernel_size",
+            "conv_stride",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "projector_dim",
+            "max_mel_length",
+            "mask_time_length",
+            "mask_feature_length",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"`{name}` must be a positive integer, got {getattr(self, name)}.")
+        if len(self.conv_channels) == 0 or any(c <= 0 for c in self.conv_channels):
+            raise ValueError(f"`conv_channels` must be a non-empty list of positive sizes, got {self.conv_channels}.")
+        if self.conv_channels[-1] != self.hidden_size:
+            raise ValueError(
+                f"`conv_channels` must end with `hidden_size` ({self.hidden_size}), got {self.conv_channels}."
+            )
+        if self.hidden_size % self.num_attention_heads != 0:
+            raise ValueError(
+                f"`hidden_size` ({self.hidden_size}) must be divisible by `num_attention_heads` "
+                f"({self.num_attention_heads})."
+            )
+        if (self.hidden_size // self.num_attention_heads) % 2 != 0:
+            raise ValueError(
+                f"`hidden_size / num_attention_heads` must be even for rotary embeddings, got "
+                f"{self.hidden_size // self.num_attention_heads}."
+            )
+        for name in ("hidden_dropout", "attention_dropout", "activation_dropout", "final_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"`{name}` must be in [0, 1), got {getattr(self, name)}.")
+        for name in ("mask_time_prob", "mask_feature_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"`{name}` must be in [0, 1], got {getattr(self, name)}.")
+        for name in ("mask_time_min_masks", "mask_feature_min_masks"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"`{name}` must be >= 0, got {getattr(self, name)}.")
+        if self.attention_window is not None and self.attention_window <= 0:
+            raise ValueError(f"`attention_window` must be a positive number of frames or None, got {self.attention_window!r}.")
+        if self.rms_norm_eps <= 0:
+            raise ValueError(f"`rms_norm_eps` must be positive, got {self.rms_norm_eps}.")
+        if self.rope_theta <= 0:
+            raise ValueError(f"`rope_theta` must be positive, got {self.rope_theta}.")
+        if self.ctc_loss_reduction not in ("mean", "sum", "none"):
+            raise ValueError(
+                f"`ctc_loss_reduction` must be 'mean', 'sum' or 'none', got {self.ctc_loss_reduction!r}."
+            )
+        if not 0 <= self.pad_token_id < self.vocab_size:
+            raise ValueError(
+                f"`pad_token_id` ({self.pad_token_id}) must be a token id below `vocab_size` ({self.vocab_size})."
+            )
+
+
+__all__ = ["AuTTinyConfig"]
