@@ -185,7 +185,9 @@ class AuTTinyConfig(PreTrainedConfig):
             if getattr(self, name) < 0:
                 raise ValueError(f"`{name}` must be >= 0, got {getattr(self, name)}.")
         if self.attention_window is not None and self.attention_window <= 0:
-            raise ValueError(f"`attention_window` must be a positive number of frames or None, got {self.attention_window!r}.")
+            raise ValueError(
+                f"`attention_window` must be a positive number of frames or None, got {self.attention_window!r}."
+            )
         if self.rms_norm_eps <= 0:
             raise ValueError(f"`rms_norm_eps` must be positive, got {self.rms_norm_eps}.")
         if self.rope_theta <= 0:
