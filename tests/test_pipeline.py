@@ -14,6 +14,7 @@ import torch
 from torchaudio.functional import resample
 from transformers import AutoModelForCTC, pipeline
 
+import uomni_hf
 from uomni_hf import AuTTinyForCTC
 from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize, synthesize_with_word_times
 from uomni_hf.transcribe import SHIPPED_CHECKPOINT, main as transcribe
@@ -54,6 +55,15 @@ def test_committed_checkpoint_loads_and_transcribes_a_generated_utterance(asr, s
     assert abs(model.model.num_parameters() - 2.05e6) < 0.05 * 2.05e6
     assert sum(f.stat().st_size for f in SHIPPED_CHECKPOINT.iterdir()) < 20e6
     assert asr(sentence_audio)["text"] == SENTENCE
+
+
+def test_checkpoint_remote_code_is_the_package_code():
+    """`trust_remote_code=True` runs the checkpoint's copies: they must be the package's current modules."""
+    package = Path(uomni_hf.__file__).parent
+    copies = sorted(SHIPPED_CHECKPOINT.glob("*_aut_tiny.py"))
+    assert len(copies) == 5
+    for copy in copies:
+        assert copy.read_text() == (package / copy.name).read_text(), copy.name
 
 
 @pytest.mark.parametrize("suffix", [".wav", ".flac", ".mp3", ".ogg"])
