@@ -45,10 +45,6 @@ def sentence_audio() -> np.ndarray:
     return synthesize(SENTENCE, SPEAKER)
 
 
-def cer(reference: str, hypothesis: str) -> float:
-    return jiwer.cer(reference, hypothesis)
-
-
 def test_committed_checkpoint_loads_and_transcribes_a_generated_utterance(asr, sentence_audio):
     model = AutoModelForCTC.from_pretrained(SHIPPED_CHECKPOINT)
     assert isinstance(model, AuTTinyForCTC)
@@ -76,7 +72,7 @@ def test_audio_files_in_common_formats(asr, sentence_audio, tmp_path, suffix):
     text = asr(str(path))["text"]
     if suffix in (".wav", ".flac"):  # lossless: exactly the array's transcript
         assert text == asr(sentence_audio)["text"]
-    assert cer(SENTENCE, text) <= 0.1, text  # lossy codecs may move a character
+    assert jiwer.cer(SENTENCE, text) <= 0.1, text  # lossy codecs may move a character
 
 
 @pytest.mark.parametrize("sampling_rate", [8000, 22050, 44100])
@@ -85,7 +81,7 @@ def test_arrays_at_other_sampling_rates_are_resampled(asr, sentence_audio, sampl
     text = asr({"raw": audio, "sampling_rate": sampling_rate})["text"]
     assert text == asr(resample(torch.from_numpy(audio), sampling_rate, 16000).numpy())["text"]  # resampled to 16 kHz
     # 8 kHz keeps only the telephone band (< 4 kHz), which the model never heard in training: it costs characters.
-    assert cer(SENTENCE, text) <= (0.35 if sampling_rate == 8000 else 0.05), text
+    assert jiwer.cer(SENTENCE, text) <= (0.35 if sampling_rate == 8000 else 0.05), text
 
 
 def test_a_batch_gives_the_same_text_as_one_by_one(asr):
