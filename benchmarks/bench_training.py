@@ -1,6 +1,6 @@
 """Training throughput on this machine: eager vs torch.compile, dynamic (longest-in-batch) vs static padding.
 
-    python benchmarks/bench_training.py [--steps 12] [--batch-size 16] [--threads 2]
+    python benchmarks/bench_training.py [--batch-size 16] [--dropout 0.1] [--modes eager-dynamic,...] [--threads 2]
 
 Each mode trains the standard AuT-Tiny CTC model (AdamW, as Trainer does) on the same stream of batches whose
 utterance lengths follow a read-speech-like spread (1-10 s). Compilation and the first steps are warm-up; the
