@@ -59,6 +59,16 @@ def load_audio(path) -> np.ndarray:
     return AudioDecoder(str(path), sample_rate=SAMPLING_RATE).get_all_samples().data.mean(0).numpy()
 
 
+def audiofolder_split(folder: str, split: str = "test", limit: int | None = None) -> tuple[list[np.ndarray], list[str]]:
+    """Decoded audio and raw transcripts of an `audiofolder` split (`SPLIT/metadata.csv` with file_name,text)."""
+    import csv
+    from pathlib import Path
+
+    with open(Path(folder) / split / "metadata.csv", newline="") as f:
+        rows = list(csv.DictReader(f))[:limit]
+    return [load_audio(Path(folder) / split / row["file_name"]) for row in rows], [row["text"] for row in rows]
+
+
 def base_speech(audio_file: str | None = None) -> np.ndarray:
     """The speech that inputs are cut from: `audio_file`, or else `SENTENCES` spoken by espeak-ng with 0.25 s pauses
     (same voice every run, so every run times the same signal)."""

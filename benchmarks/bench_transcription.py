@@ -33,11 +33,9 @@ with `uomni_hf.text_normalization.normalize_transcript`.
 
 import argparse
 import atexit
-import csv
 import shutil
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -45,7 +43,7 @@ import torch
 import uomni_hf  # noqa: F401  (registers AuT-Tiny with the Auto classes)
 from uomni_hf.text_normalization import normalize_transcript
 
-from _common import (SAMPLING_RATE, add_timing_options, command_line, load_audio, machine, median_seconds,
+from _common import (SAMPLING_RATE, add_timing_options, audiofolder_split, command_line, machine, median_seconds,
                      save_random_model, speech)
 
 
@@ -181,12 +179,6 @@ def timed_median(fn, args) -> tuple[float, int]:
     return median_seconds(fn, repeats, warmup=0), repeats
 
 
-def wer_set(folder: str, limit: int) -> tuple[list[np.ndarray], list[str]]:
-    with open(Path(folder) / "test" / "metadata.csv", newline="") as f:
-        rows = list(csv.DictReader(f))[:limit]
-    return [load_audio(Path(folder) / "test" / row["file_name"]) for row in rows], [row["text"] for row in rows]
-
-
 def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
     import jiwer
 
@@ -220,7 +212,7 @@ def main() -> None:
     audio = speech(max(lengths + [args.batch_size * args.batch_seconds]), args.audio)
     step = int(args.batch_seconds * SAMPLING_RATE)
     batch = [audio[i * step : (i + 1) * step] for i in range(args.batch_size)]
-    wer_audio, wer_refs = wer_set(args.wer_data, args.wer_limit) if args.wer_data else ([], [])
+    wer_audio, wer_refs = audiofolder_split(args.wer_data, "test", args.wer_limit) if args.wer_data else ([], [])
 
     rows = {}
     for key in args.systems.split(","):
