@@ -75,6 +75,9 @@ def test_word_end_extension_stops_at_the_next_word_and_the_last_frame(tokenizer,
     assert raw.word_offsets[0]["end_offset"] == len(one)
     assert extended.word_offsets[0]["end_offset"] == raw.word_offsets[1]["start_offset"] == len(one) + 1
     assert extended.word_offsets[1]["end_offset"] == raw.word_offsets[1]["end_offset"] == len(frames)
+    # The ASR pipeline builds word offsets itself from char offsets: the extension must hold on that path too.
+    chars = wide.decode(frames, output_char_offsets=True).char_offsets
+    assert wide._get_word_offsets(chars, wide.replace_word_delimiter_char)[0]["end_offset"] == len(one) + 1
     wide.save_pretrained(tmp_path / "wide")
     assert AuTTinyTokenizer.from_pretrained(tmp_path / "wide").word_end_extension == 5
     with pytest.raises(ValueError, match="word_end_extension"):

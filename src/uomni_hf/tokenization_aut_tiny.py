@@ -60,7 +60,6 @@ class AuTTinyTokenizer(TokenizersBackend):
     model_input_names = ["input_ids", "attention_mask"]
     # The ASR pipeline splits char offsets into words on this character.
     replace_word_delimiter_char = " "
-    _get_word_offsets = staticmethod(Wav2Vec2CTCTokenizer._get_word_offsets)
 
     @classmethod
     def from_transcripts(
@@ -125,7 +124,7 @@ class AuTTinyTokenizer(TokenizersBackend):
 
     @property
     def word_end_extension(self) -> int:
-        """Frames added to each word's end in word offsets (see `_extend_word_ends`); set it with
+        """Frames added to each word's end in word offsets (see `_get_word_offsets`); set it with
         `from_pretrained(..., word_end_extension=n)`, and `save_pretrained` keeps it."""
         frames = self.init_kwargs.get("word_end_extension", 1)
         if not isinstance(frames, int) or frames < 0:
@@ -192,19 +191,22 @@ class AuTTinyTokenizer(TokenizersBackend):
             offsets.extend({"char": char, "start_offset": start, "end_offset": end} for char in piece)
         return offsets
 
-    def _extend_word_ends(self, word_offsets: list[dict], num_frames: int) -> list[dict]:
+    def _get_word_offsets(
+        self, char_offsets: list[dict], word_delimiter_char: str = " ", num_frames: int | None = None
+    ) -> list[dict]:
         """
-        CTC emits a word's last token as a short spike and then blanks while the word fades out, so the spike ends
-        before the word does: by 0.09 s on average for the shipped checkpoint, on synthetic speech with known word
-        boundaries, where one frame (80 ms) of extension brings 83 % of word ends within ±0.16 s instead of 69 %.
-        Each word end moves `word_end_extension` frames later, never past the next word's start or the last frame.
+        Word offsets from char offsets, as [`Wav2Vec2CTCTokenizer`] builds them (the ASR pipeline calls this), with each
+        word's end moved `word_end_extension` frames later. CTC emits a word's last token as a short spike and then
+        blanks while the word fades out, so the spike ends before the word does (see benchmarks/eval_timestamps.py
+        for the shipped checkpoint). An end never passes the next word's start, nor `num_frames` when given.
         """
+        words = Wav2Vec2CTCTokenizer._get_word_offsets(char_offsets, word_delimiter_char)
         extension = self.word_end_extension
-        starts = [word["start_offset"] for word in word_offsets[1:]] + [num_frames]
-        return [
-            {**word, "end_offset": max(word["end_offset"], min(word["end_offset"] + extension, start))}
-            for word, start in zip(word_offsets, starts)
-        ]
+        limits = [word["start_offset"] for word in words[1:]] + [num_frames]
+        for word, limit in zip(words, limits):
+            end = word["end_offset"] + extension
+            word["end_offset"] = max(word["end_offset"], end if limit is None else min(end, limit))
+        return words
 
     def decode(
         self,
@@ -221,7 +223,7 @@ class AuTTinyTokenizer(TokenizersBackend):
 
         With `output_char_offsets` / `output_word_offsets`, returns a [`Wav2Vec2CTCTokenizerOutput`] whose offsets
         are in output frames; multiply by `config.inputs_to_logits_ratio / sampling_rate` for seconds. Char offsets
-        are the tokens' own frames; word ends are extended by `word_end_extension` frames (see `_extend_word_ends`).
+        are the tokens' own frames; word ends are extended by `word_end_extension` frames (see `_get_word_offsets`).
         """
         token_ids = to_py_obj(token_ids)
         text = self._decode(
@@ -235,8 +237,7 @@ class AuTTinyTokenizer(TokenizersBackend):
             return text
         token_ids = [token_ids] if isinstance(token_ids, int) else token_ids
         char_offsets = self._char_offsets(token_ids, skip_special_tokens, group_tokens)
-        word_offsets = self._get_word_offsets(char_offsets, self.replace_word_delimiter_char)
-        word_offsets = self._extend_word_ends(word_offsets, num_frames=len(token_ids))
+        word_offsets = self._get_word_offsets(char_offsets, self.replace_word_delimiter_char, len(token_ids))
         return Wav2Vec2CTCTokenizerOutput(
             text=text,
             char_offsets=char_offsets if output_char_offsets else None,
