@@ -1,6 +1,5 @@
 """The shipped checkpoint through `pipeline("automatic-speech-recognition")`, as users call it."""
 
-import difflib
 import itertools
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from transformers import AutoModelForCTC, pipeline
 
 import uomni_hf
 from uomni_hf import AuTTinyForCTC
-from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize, synthesize_with_word_times
+from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize, synthesize_with_word_times, word_time_errors
 from uomni_hf.transcribe import SHIPPED_CHECKPOINT, main as transcribe
 
 
@@ -131,23 +130,17 @@ TIMESTAMP_VOICES = [SPEAKER, SpeakerConfig(accent="en-gb", variant="f1", rate=17
 
 def test_word_timestamps_land_within_two_output_frames(asr):
     """Words synthesized one by one and joined with 0.3 s of silence: their true start and end times are known."""
-    start_errors, end_errors = [], []
+    errors = []
     for sentence, voice in itertools.product(TIMESTAMP_SENTENCES, TIMESTAMP_VOICES):
-        words = sentence.split()
-        audio, truth = synthesize_with_word_times(words, voice, pause_seconds=0.3)
-        chunks = asr(audio, return_timestamps="word")["chunks"]
-        recognized = [chunk["text"] for chunk in chunks]
-        # Score the words recognized correctly, matched in order to the words spoken.
-        for block in difflib.SequenceMatcher(a=recognized, b=words, autojunk=False).get_matching_blocks():
-            for k in range(block.size):
-                (start, end), (_, true_start, true_end) = chunks[block.a + k]["timestamp"], truth[block.b + k]
-                start_errors.append(abs(start - true_start))
-                end_errors.append(abs(end - true_end))
-    assert len(start_errors) >= 0.5 * sum(len(s.split()) for s in TIMESTAMP_SENTENCES) * len(TIMESTAMP_VOICES)
-    within = lambda errors: np.mean(np.array(errors) <= 0.16)  # noqa: E731
-    # Measured with the shipped checkpoint: 97 % of starts and 83 % of ends within two frames (±0.16 s).
-    assert within(start_errors) >= 0.9 and within(end_errors) >= 0.75, (within(start_errors), within(end_errors))
-    assert np.median(start_errors) <= 0.08 and np.median(end_errors) <= 0.08
+        audio, truth = synthesize_with_word_times(sentence.split(), voice, pause_seconds=0.3)
+        errors += word_time_errors(asr(audio, return_timestamps="word")["chunks"], truth)
+    start_errors, end_errors = np.array(errors).T
+    assert len(errors) >= 0.5 * sum(len(s.split()) for s in TIMESTAMP_SENTENCES) * len(TIMESTAMP_VOICES)
+    # Measured on these words: 95 % of starts and 90 % of ends within ±0.16 s (75 % of ends without the one-frame
+    # word-end extension, which moves the typical end error from 0.07 s to 0.10 s but brings the late ones in).
+    within = np.mean(start_errors <= 0.16), np.mean(end_errors <= 0.16)
+    assert within[0] >= 0.9 and within[1] >= 0.85, within
+    assert np.median(start_errors) <= 0.08 and np.median(end_errors) <= 0.12
 
 
 def test_char_timestamps(asr, sentence_audio):

@@ -459,6 +459,22 @@ def synthesize_with_word_times(
     return np.concatenate(pieces), times
 
 
+def word_time_errors(
+    chunks: Sequence[dict], truth: Sequence[tuple[str, float, float]]
+) -> list[tuple[float, float]]:
+    """|start error| and |end error| in seconds of each recognized word (an ASR pipeline `chunks` entry with "text"
+    and "timestamp") that matches a spoken word of `truth`, matched in order; misrecognized words are left out."""
+    import difflib
+
+    recognized, spoken = [chunk["text"] for chunk in chunks], [word for word, _, _ in truth]
+    errors = []
+    for block in difflib.SequenceMatcher(a=recognized, b=spoken, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            (start, end), (_, true_start, true_end) = chunks[block.a + k]["timestamp"], truth[block.b + k]
+            errors.append((abs(start - true_start), abs(end - true_end)))
+    return errors
+
+
 def _pad_with_silence(audio: np.ndarray, leading_seconds: float, trailing_seconds: float) -> np.ndarray:
     leading = np.zeros(round(leading_seconds * SAMPLING_RATE), dtype=np.float32)
     trailing = np.zeros(round(trailing_seconds * SAMPLING_RATE), dtype=np.float32)
