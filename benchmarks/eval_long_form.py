@@ -6,7 +6,7 @@
 (SO762_SPLIT and SYNTH_CORPUS: the checkpoint's validation data, made as its model card says.)
 
 A model trained on short utterances can lose accuracy on much longer inputs even with rotary positions (attention
-spreads over more keys than it ever saw). For each `attention_window` (output frames; `none` = full attention) and
+spreads over more keys than it ever saw). For each `sliding_window` (output frames; `none` = full attention) and
 each `audiofolder` split this prints WER/CER of the utterances one by one and, with the same utterances joined by
 0.25 s of silence into files of at least `--join-seconds`, WER unchunked and through the pipeline's chunking
 (`--chunk-length`/`--stride`). Choose the window on validation data, never on the test split you report.
@@ -62,9 +62,9 @@ def main() -> None:
           f"WER chunked {args.chunk_length:g} s / {args.stride:g} s |")
     print("|---|---|---|---|---|---|---|---|")
     for window in args.windows.split(","):
-        attention_window = None if window == "none" else int(window)
+        sliding_window = None if window == "none" else int(window)
         asr = pipeline("automatic-speech-recognition", model=args.model,
-                       model_kwargs={"attention_window": attention_window})
+                       model_kwargs={"sliding_window": sliding_window})
         normalize = asr.tokenizer.normalize
         for folder, (audio, texts, long_audio, long_texts) in sets.items():
             references = [normalize(text) for text in texts]

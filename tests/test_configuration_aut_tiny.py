@@ -35,7 +35,7 @@ def test_defaults_are_the_released_architecture():
         ({"mask_time_prob": 1.5}, "mask_time_prob"),
         ({"ctc_loss_reduction": "avg"}, "ctc_loss_reduction"),
         ({"pad_token_id": 300, "vocab_size": 256}, "pad_token_id"),
-        ({"attention_window": 0}, "attention_window"),
+        ({"sliding_window": 0}, "sliding_window"),
     ],
 )
 def test_invalid_values_raise_value_error_naming_the_field(kwargs, field):

@@ -8,9 +8,16 @@ from uomni_hf import AuTTinyFeatureExtractor
 from .conftest import random_audio
 
 
-def reference_features(fe: AuTTinyFeatureExtractor, audio: np.ndarray) -> np.ndarray:
-    """The textbook computation in float64 numpy, with transformers' own spectrogram and the same filters."""
-    log_mel = spectrogram(
+def reference_features(fe: AuTTinyFeatureExtractor, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The textbook computation in float64 numpy, with transformers' own spectrogram and the same filters; and, per
+    element, how far a float32 computation can be from it.
+
+    Float32 rounding perturbs each STFT coefficient by about eps·sqrt(E) (E: the frame's energy), so a power P moves
+    by about 2·eps·sqrt(E·P), a mel bin M = Σ w·P by 2·eps·sqrt(E)·Σ w·sqrt(P), and its log by that over M; the
+    normalization divides by the bin's standard deviation, and adds ~1e-5 of its own. A bin far below the frame's
+    energy therefore carries a much larger error than the others, and how large depends on the CPU's FFT kernels.
+    """
+    power = spectrogram(
         audio.astype(np.float64),
         window_function(fe.n_fft, "hann"),
         frame_length=fe.n_fft,
@@ -18,21 +25,28 @@ def reference_features(fe: AuTTinyFeatureExtractor, audio: np.ndarray) -> np.nda
         power=2.0,
         center=True,
         pad_mode="constant",
-        mel_filters=fe.mel_filters.astype(np.float64),
-        mel_floor=fe.mel_floor,
-        log_mel="log",
         dtype=np.float64,
-    ).T
-    return (log_mel - log_mel.mean(0)) / (log_mel.std(0) + 1e-5)
+    ).T  # (frames, frequencies)
+    filters = fe.mel_filters.astype(np.float64)
+    mel = np.maximum(power @ filters, fe.mel_floor)
+    log_mel = np.log(mel)
+    std = log_mel.std(0) + 1e-5
+    energy = power.sum(1, keepdims=True)
+    float32_error = 2 * np.finfo(np.float32).eps * np.sqrt(energy) * (np.sqrt(power) @ filters) / mel / std + 1e-5
+    return (log_mel - log_mel.mean(0)) / std, float32_error
 
 
 @pytest.mark.parametrize("seconds", [0.0001, 0.01, 0.5, 1.0, 3.37])
 def test_matches_the_reference_computation(feature_extractor, seconds):
     audio = random_audio(seconds, seed=int(seconds * 1000))
     features = feature_extractor(audio, sampling_rate=16000, return_tensors="np")["input_features"][0]
-    expected = reference_features(feature_extractor, audio)
+    expected, float32_error = reference_features(feature_extractor, audio)
     assert features.shape == expected.shape == (1 + len(audio) // 160, 128)
-    np.testing.assert_allclose(features, expected, atol=1e-4, rtol=0)
+    # Within 4× the first-order float32 error of every element (measured here on an Intel Xeon: at most 0.7×);
+    # for most elements that is ~1e-4.
+    if len(features) > 10:
+        assert np.median(float32_error) < 3e-5
+    np.testing.assert_array_less(np.abs(features - expected), 4 * float32_error)
 
 
 def test_batch_is_padded_and_masked_and_equals_one_by_one(feature_extractor):

@@ -77,9 +77,9 @@ def test_ctc_logits_match_pytorch(onnx_folder, ctc_model, lengths):
     assert np.abs(logits - expected).max() < 1e-4
 
 
-def test_attention_window_is_exported_for_every_length(ctc_model, tmp_path):
+def test_sliding_window_is_exported_for_every_length(ctc_model, tmp_path):
     # The window mask is built from the input's length inside the graph, so it holds at lengths the export never saw.
-    windowed = AuTTinyForCTC(AuTTinyConfig(**{**ctc_model.config.to_dict(), "attention_window": 4})).eval()
+    windowed = AuTTinyForCTC(AuTTinyConfig(**{**ctc_model.config.to_dict(), "sliding_window": 4})).eval()
     windowed.load_state_dict(ctc_model.state_dict())
     windowed.save_pretrained(tmp_path / "hf")
     path = export_onnx(tmp_path / "hf", tmp_path / "windowed.onnx")

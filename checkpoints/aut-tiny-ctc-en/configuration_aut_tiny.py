@@ -48,15 +48,17 @@ class AuTTinyConfig(PreTrainedConfig):
             Dropout before the CTC head.
         rms_norm_eps (`float`, *optional*, defaults to 1e-6):
             Epsilon of the RMSNorm layers.
-        rope_theta (`float`, *optional*, defaults to 10000.0):
-            Base of the rotary position embedding. Rotary embeddings encode relative offsets only, so the model runs
-            on inputs longer than any it was trained on (nothing is sized by a maximum position).
-        attention_window (`int`, *optional*):
+        rope_parameters (`dict`, *optional*):
+            Rotary position embedding parameters in Transformers' format; defaults to
+            `{"rope_type": "default", "rope_theta": 10000.0}` (only the default type is supported). Rotary embeddings
+            encode relative offsets only, so the model runs on inputs longer than any it was trained on (nothing is
+            sized by a maximum position). A legacy `rope_theta` key is read into it.
+        sliding_window (`int`, *optional*):
             If set, each output frame attends only to frames at most this many output frames (80 ms each) away.
             `None` (the default) attends over the whole input. A model trained on short utterances degrades on inputs
             far longer than any it saw, even with rotary positions (attention spreads over more keys than in
             training); a window about the length of the training utterances keeps long inputs in distribution
-            without chunking.
+            without chunking. (Configs saved before this name call it `attention_window`; it is read as this.)
         projector_dim (`int`, *optional*, defaults to 256):
             Width of the projected embeddings the Thinker reads.
         initializer_range (`float`, *optional*, defaults to 0.02):
@@ -109,8 +111,8 @@ class AuTTinyConfig(PreTrainedConfig):
     activation_dropout: float | int = 0.1
     final_dropout: float | int = 0.1
     rms_norm_eps: float = 1e-6
-    rope_theta: float | int = 10000.0
-    attention_window: int | None = None
+    rope_parameters: dict | None = None
+    sliding_window: int | None = None
     projector_dim: int = 256
     initializer_range: float = 0.02
     max_mel_length: int = 2048
@@ -126,7 +128,11 @@ class AuTTinyConfig(PreTrainedConfig):
 
     def __post_init__(self, **kwargs):
         self.conv_channels = tuple(self.conv_channels)
-        super().__post_init__(**kwargs)
+        if "attention_window" in kwargs:  # the name before `sliding_window` (checkpoints saved until 2026-11)
+            legacy = kwargs.pop("attention_window")
+            self.sliding_window = self.sliding_window if self.sliding_window is not None else legacy
+        super().__post_init__(**kwargs)  # also moves a legacy `rope_theta` into `rope_parameters`
+        self.rope_parameters = {"rope_type": "default", "rope_theta": 10000.0, **(self.rope_parameters or {})}
         self._check_values()
 
     @property
@@ -138,6 +144,13 @@ class AuTTinyConfig(PreTrainedConfig):
     def inputs_to_logits_ratio(self) -> int:
         """Audio samples per output frame (160 × 8 = 1280); the ASR pipeline uses it for chunking and timestamps."""
         return self.hop_length * self.subsampling_factor
+
+    def num_output_frames(self, num_mel_frames):
+        """Output frames for `num_mel_frames` mel frames (an int or a tensor): each stride-s convolution with a centred
+        odd kernel turns T frames into ceil(T / s). The one place this arithmetic lives."""
+        for _ in self.conv_channels:
+            num_mel_frames = (num_mel_frames + self.conv_stride - 1) // self.conv_stride
+        return num_mel_frames
 
     def _check_values(self):
         """Raise a `ValueError` naming the field for any value the model cannot be built with."""
@@ -184,14 +197,23 @@ class AuTTinyConfig(PreTrainedConfig):
         for name in ("mask_time_min_masks", "mask_feature_min_masks"):
             if getattr(self, name) < 0:
                 raise ValueError(f"`{name}` must be >= 0, got {getattr(self, name)}.")
-        if self.attention_window is not None and self.attention_window <= 0:
+        if self.conv_kernel_size % 2 == 0:
             raise ValueError(
-                f"`attention_window` must be a positive number of frames or None, got {self.attention_window!r}."
+                f"`conv_kernel_size` must be odd (a centred kernel, so T frames give ceil(T / stride)), got "
+                f"{self.conv_kernel_size}."
+            )
+        if self.sliding_window is not None and self.sliding_window <= 0:
+            raise ValueError(
+                f"`sliding_window` must be a positive number of frames or None, got {self.sliding_window!r}."
             )
         if self.rms_norm_eps <= 0:
             raise ValueError(f"`rms_norm_eps` must be positive, got {self.rms_norm_eps}.")
-        if self.rope_theta <= 0:
-            raise ValueError(f"`rope_theta` must be positive, got {self.rope_theta}.")
+        if self.rope_parameters["rope_type"] != "default":
+            raise ValueError(
+                f"Only the default rotary embedding is supported, got rope_type={self.rope_parameters['rope_type']!r}."
+            )
+        if self.rope_parameters["rope_theta"] <= 0:
+            raise ValueError(f"`rope_parameters['rope_theta']` must be positive, got {self.rope_parameters['rope_theta']}.")
         if self.ctc_loss_reduction not in ("mean", "sum", "none"):
             raise ValueError(
                 f"`ctc_loss_reduction` must be 'mean', 'sum' or 'none', got {self.ctc_loss_reduction!r}."

@@ -1,21 +1,41 @@
 """PyTorch AuT-Tiny: the audio encoder of μOmni and its CTC head."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from safetensors import SafetensorError
 from torch import nn
 from transformers import initialization as init
 from transformers.activations import ACT2FN
+from transformers.conversion_mapping import register_checkpoint_conversion_mapping
+from transformers.core_model_loading import Chunk, WeightConverter, WeightRenaming
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import CausalLMOutput
-from transformers.modeling_utils import PreTrainedModel
-from transformers.utils import ModelOutput, logging
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
+from transformers.processing_utils import Unpack
+from transformers.utils import ModelOutput, TransformersKwargs, can_return_tuple, logging
+from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_aut_tiny import AuTTinyConfig
 
 
 logger = logging.get_logger(__name__)
+
+# Checkpoints saved before 2026-12 fused the attention input projections (`qkv_proj`) and called the output one
+# `out_proj`; `from_pretrained` unfuses and renames them on load, `save_pretrained` writes the current layout
+# (`uomni-convert-checkpoint` rewrites a folder).
+register_checkpoint_conversion_mapping(
+    "aut_tiny",
+    [
+        WeightConverter(
+            source_patterns="self_attn.qkv_proj",
+            target_patterns=["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
+            operations=[Chunk(dim=0)],
+        ),
+        WeightRenaming(r"self_attn\.out_proj", "self_attn.o_proj"),
+    ],
+    overwrite=True,
+)
 
 
 @dataclass
@@ -28,9 +48,11 @@ class AuTTinyModelOutput(ModelOutput):
     attention_mask (`torch.LongTensor` of shape `(batch_size, frames)`, *optional*):
         Which output frames are real (1) or padding (0). Returned because subsampling changes the length.
     hidden_states (`tuple(torch.FloatTensor)`, *optional*):
-        The subsampler's output and the output of each block, returned with `output_hidden_states=True`.
+        The subsampler's output and the output of each block (the last one after the final RMSNorm, so
+        `hidden_states[-1]` is `last_hidden_state`), returned with `output_hidden_states=True`.
     attentions (`tuple(torch.FloatTensor)`, *optional*):
-        Attention probabilities of each block, `(batch_size, num_heads, frames, frames)`, with `output_attentions=True`.
+        Attention probabilities of each block, `(batch_size, num_heads, frames, frames)`, with `output_attentions=True`
+        and an implementation that computes them (`attn_implementation="eager"`).
     """
 
     last_hidden_state: torch.FloatTensor | None = None
@@ -40,11 +62,10 @@ class AuTTinyModelOutput(ModelOutput):
     attentions: tuple[torch.FloatTensor, ...] | None = None
 
 
-def subsampled_lengths(lengths: torch.Tensor, num_convs: int, stride: int) -> torch.Tensor:
-    """Valid frames after `num_convs` stride-`stride` convolutions padded so that T frames give ceil(T / stride)."""
-    for _ in range(num_convs):
-        lengths = torch.div(lengths + stride - 1, stride, rounding_mode="floor")
-    return lengths
+def ctc_frames_needed(labels: torch.Tensor, label_mask: torch.Tensor) -> torch.Tensor:
+    """Fewest output frames CTC needs per row: one per label plus a blank between each pair of equal neighbours."""
+    repeats = ((labels[:, 1:] == labels[:, :-1]) & label_mask[:, 1:] & label_mask[:, :-1]).sum(-1)
+    return label_mask.sum(-1) + repeats
 
 
 def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
@@ -94,7 +115,7 @@ class AuTTinyConvSubsampler(nn.Module):
     def __init__(self, config: AuTTinyConfig):
         super().__init__()
         channels = (config.num_mel_bins, *config.conv_channels)
-        self.stride = config.conv_stride
+        self.config = config
         self.convs = nn.ModuleList(
             nn.Conv1d(
                 channels[i],
@@ -116,7 +137,7 @@ class AuTTinyConvSubsampler(nn.Module):
             hidden_states = self.activation(conv(hidden_states))
             if lengths is not None:
                 # Zero the padded frames so the next kernel sees exactly what an unpadded utterance would.
-                lengths = subsampled_lengths(lengths, 1, self.stride)
+                lengths = (lengths + self.config.conv_stride - 1) // self.config.conv_stride
                 mask = lengths_to_mask(lengths, hidden_states.shape[-1])
                 hidden_states = hidden_states * mask[:, None, :].to(hidden_states.dtype)
         return hidden_states.transpose(1, 2)
@@ -147,7 +168,7 @@ class AuTTinyRotaryEmbedding(nn.Module):
     def __init__(self, config: AuTTinyConfig):
         super().__init__()
         self.head_dim = config.hidden_size // config.num_attention_heads
-        self.theta = float(config.rope_theta)
+        self.theta = float(config.rope_parameters["rope_theta"])
 
     @torch.no_grad()
     def forward(self, hidden_states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -169,49 +190,76 @@ def apply_rotary_pos_emb(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) 
     return x * cos + rotate_half(x) * sin
 
 
+def eager_attention_forward(
+    module: nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    scaling: float,
+    dropout: float = 0.0,
+    **kwargs: Unpack[TransformersKwargs],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Attention written out, returning the probabilities; `attention_mask` is boolean (True: may attend) or additive."""
+    attn_weights = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None and attention_mask.dtype == torch.bool:
+        attn_weights = attn_weights.masked_fill(~attention_mask, torch.finfo(attn_weights.dtype).min)
+    elif attention_mask is not None:
+        attn_weights = attn_weights + attention_mask
+    attn_weights = nn.functional.softmax(attn_weights, dim=-1, dtype=torch.float32).to(query.dtype)
+    attn_weights = nn.functional.dropout(attn_weights, p=dropout, training=module.training)
+    attn_output = torch.matmul(attn_weights, value).transpose(1, 2).contiguous()
+    return attn_output, attn_weights
+
+
 class AuTTinyAttention(nn.Module):
-    """Bidirectional multi-head self-attention with a key-padding mask, run by `scaled_dot_product_attention`."""
+    """Bidirectional multi-head self-attention with rotary positions; the kernel is `config._attn_implementation`
+    (eager, SDPA or flex attention), chosen with `attn_implementation=` as for any Transformers model."""
 
     def __init__(self, config: AuTTinyConfig):
         super().__init__()
         self.config = config
-        self.num_heads = config.num_attention_heads
         self.head_dim = config.hidden_size // config.num_attention_heads
-        self.dropout = config.attention_dropout
-        self.qkv_proj = nn.Linear(config.hidden_size, 3 * config.hidden_size)
-        self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.num_key_value_groups = 1
+        self.scaling = self.head_dim**-0.5
+        self.attention_dropout = config.attention_dropout
+        self.is_causal = False
+        self.q_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.k_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.v_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.o_proj = nn.Linear(config.hidden_size, config.hidden_size)
 
     def forward(
         self,
         hidden_states: torch.Tensor,
         position_embeddings: tuple[torch.Tensor, torch.Tensor],
         attention_mask: torch.Tensor | None = None,
-        output_attentions: bool = False,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        batch_size, num_frames, _ = hidden_states.shape
-        qkv = self.qkv_proj(hidden_states).view(batch_size, num_frames, 3, self.num_heads, self.head_dim)
-        query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, T, head_dim)
+        input_shape = hidden_states.shape[:-1]
+        hidden_shape = (*input_shape, -1, self.head_dim)
+        query = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)  # (B, heads, T, head_dim)
+        key = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        value = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
         cos, sin = position_embeddings
         query = apply_rotary_pos_emb(query, cos, sin)
         key = apply_rotary_pos_emb(key, cos, sin)
-        dropout = self.dropout if self.training else 0.0
 
-        # `attention_mask` is boolean, True where a query may attend a key: (B, 1, 1, T) key padding, or (B, 1, T, T)
-        # with `config.attention_window`.
-        if output_attentions or self.config._attn_implementation == "eager":
-            scores = torch.matmul(query, key.transpose(-1, -2)) * self.head_dim**-0.5
-            if attention_mask is not None:
-                scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
-            weights = scores.softmax(dim=-1, dtype=torch.float32).to(query.dtype)
-            attn_output = torch.matmul(nn.functional.dropout(weights, p=dropout, training=self.training), value)
-        else:
-            weights = None
-            attn_output = nn.functional.scaled_dot_product_attention(
-                query, key, value, attn_mask=attention_mask, dropout_p=dropout
-            )
-
-        attn_output = attn_output.transpose(1, 2).reshape(batch_size, num_frames, -1)
-        return self.out_proj(attn_output), weights
+        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+            self.config._attn_implementation, eager_attention_forward
+        )
+        attn_output, attn_weights = attention_interface(
+            self,
+            query,
+            key,
+            value,
+            attention_mask,
+            dropout=self.attention_dropout if self.training else 0.0,
+            scaling=self.scaling,
+            **kwargs,
+        )
+        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        return self.o_proj(attn_output), attn_weights
 
 
 class AuTTinyFeedForward(nn.Module):
@@ -242,14 +290,11 @@ class AuTTinyEncoderLayer(GradientCheckpointingLayer):
         hidden_states: torch.Tensor,
         position_embeddings: tuple[torch.Tensor, torch.Tensor],
         attention_mask: torch.Tensor | None = None,
-        output_attentions: bool = False,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        attn_output, attn_weights = self.self_attn(
-            self.attn_norm(hidden_states), position_embeddings, attention_mask, output_attentions
-        )
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        attn_output, _ = self.self_attn(self.attn_norm(hidden_states), position_embeddings, attention_mask, **kwargs)
         hidden_states = hidden_states + self.dropout(attn_output)
-        hidden_states = hidden_states + self.dropout(self.feed_forward(self.ffn_norm(hidden_states)))
-        return hidden_states, attn_weights
+        return hidden_states + self.dropout(self.feed_forward(self.ffn_norm(hidden_states)))
 
 
 class AuTTinyPreTrainedModel(PreTrainedModel):
@@ -261,6 +306,13 @@ class AuTTinyPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = True
     _no_split_modules = ["AuTTinyEncoderLayer"]
     _supports_sdpa = True
+    _supports_flex_attn = True
+    _supports_flash_attn = False  # untested: the sliding window and key padding are boolean masks
+    _can_compile_fullgraph = True
+    _can_record_outputs = {"hidden_states": AuTTinyEncoderLayer, "attentions": AuTTinyAttention}
+    # The CTC loss is a mean over utterances, each normalized by its own label count: it takes no
+    # `num_items_in_batch`, so Trainer must average over gradient-accumulation steps and processes itself.
+    accepts_loss_kwargs = False
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module):
@@ -272,28 +324,21 @@ class AuTTinyPreTrainedModel(PreTrainedModel):
             if module.bias is not None:
                 init.zeros_(module.bias)
 
-    @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
-        """`PreTrainedModel.from_pretrained`, from safetensors only: no pickle is ever unpickled, and a corrupted
-        or truncated weights file is an error that says so."""
-        if kwargs.get("use_safetensors") is False:
-            raise ValueError("AuT-Tiny loads weights from safetensors only; `use_safetensors=False` is not supported.")
-        kwargs["use_safetensors"] = True
-        try:
-            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-        except SafetensorError as error:
-            raise OSError(
-                f"The safetensors weights of {pretrained_model_name_or_path} cannot be read; the file is corrupted "
-                f"or truncated ({error})."
-            ) from error
+    def save_pretrained(self, save_directory, *args, save_original_format: bool = False, **kwargs):
+        """`PreTrainedModel.save_pretrained`, in the current layout by default: Transformers would otherwise write a
+        model loaded from a legacy folder back in the legacy layout (`save_original_format=True`)."""
+        return super().save_pretrained(save_directory, *args, save_original_format=save_original_format, **kwargs)
 
     def _get_output_lengths(self, mel_lengths: torch.Tensor) -> torch.Tensor:
         """Number of 12.5 Hz output frames for the given numbers of mel frames: ceil(T / 8)."""
-        return subsampled_lengths(mel_lengths, len(self.config.conv_channels), self.config.conv_stride)
+        return self.config.num_output_frames(mel_lengths)
 
 
 class AuTTinyModel(AuTTinyPreTrainedModel):
     """The AuT-Tiny encoder: mel frames → 192-d states at 12.5 Hz (for CTC) and 256-d embeddings (for the Thinker)."""
+
+    # Loading the encoder from a CTC checkpoint (the Thinker's route) leaves the head behind, as intended.
+    _keys_to_ignore_on_load_unexpected = [r"^lm_head\."]
 
     def __init__(self, config: AuTTinyConfig):
         super().__init__(config)
@@ -306,12 +351,16 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
         self.gradient_checkpointing = False
         self.post_init()
 
-    def _attention_mask(self, output_mask: torch.Tensor | None, length: int, device: torch.device) -> torch.Tensor | None:
-        """Boolean mask for SDPA, True where a query may attend a key: (B, 1, 1, T) key padding, or with
-        `config.attention_window`, (B or 1, 1, T, T) valid keys within the window. Every frame may attend to itself,
-        so no row is fully masked (a padded frame's output is discarded anyway)."""
+    def _attention_mask(self, output_mask: torch.Tensor | None, length: int, device: torch.device):
+        """Who may attend whom: key padding, and with `config.sliding_window` keys at most that many frames away.
+        Every frame may attend to itself, so no row is fully masked (a padded frame's output is discarded anyway).
+
+        A boolean tensor for eager and SDPA, True where a query may attend a key: (B, 1, 1, T) key padding, or with a
+        window (B or 1, 1, T, T). Flex attention gets the same rule as a `BlockMask`."""
+        window = self.config.sliding_window
+        if "flex" in self.config._attn_implementation:
+            return self._flex_block_mask(output_mask, length, device)
         key_padding = output_mask[:, None, None, :] if output_mask is not None else None
-        window = self.config.attention_window
         if window is None:
             return key_padding
         positions = torch.arange(length, device=device)
@@ -320,6 +369,23 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
         if key_padding is not None:
             mask = (mask & key_padding) | (distance == 0)
         return mask
+
+    def _flex_block_mask(self, output_mask: torch.Tensor | None, length: int, device: torch.device):
+        from torch.nn.attention.flex_attention import create_block_mask
+
+        window = self.config.sliding_window
+        lengths = output_mask.sum(-1) if output_mask is not None else None
+
+        def mask_mod(batch, head, query, key):
+            allowed = query >= 0  # all True, as a tensor
+            if lengths is not None:
+                allowed = allowed & (key < lengths[batch])
+            if window is not None:
+                allowed = allowed & ((query - key).abs() <= window)
+            return allowed | (query == key)
+
+        batch_size = output_mask.shape[0] if output_mask is not None else None
+        return create_block_mask(mask_mod, batch_size, None, length, length, device=device)
 
     def _check_inputs(self, input_features: torch.Tensor, attention_mask: torch.Tensor | None):
         if input_features.dim() != 3 or input_features.shape[-1] != self.config.num_mel_bins:
@@ -335,16 +401,14 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
                 f"`input_features`, got {tuple(attention_mask.shape)}."
             )
 
+    @capture_outputs
     def forward(
         self,
         input_features: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
         compute_projection: bool = True,
-        **kwargs,
-    ) -> AuTTinyModelOutput | tuple:
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> AuTTinyModelOutput:
         r"""
         input_features (`torch.FloatTensor` of shape `(batch_size, frames, num_mel_bins)`):
             Log-mel frames at 100 Hz from [`AuTTinyFeatureExtractor`].
@@ -354,12 +418,6 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
             Whether to compute `projected_embeddings` (the CTC head does not need them).
         """
         self._check_inputs(input_features, attention_mask)
-        output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        return_dict = return_dict if return_dict is not None else self.config.return_dict
-
         mel_lengths = attention_mask.sum(-1) if attention_mask is not None else None
         if self.training and self.config.apply_spec_augment:
             if mel_lengths is None:
@@ -377,24 +435,14 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
             output_mask = lengths_to_mask(self._get_output_lengths(mel_lengths), hidden_states.shape[1])
         attention_mask = self._attention_mask(output_mask, hidden_states.shape[1], hidden_states.device)
 
-        all_hidden_states = (hidden_states,) if output_hidden_states else None
-        all_attentions = () if output_attentions else None
         for layer in self.layers:
-            hidden_states, attn_weights = layer(hidden_states, position_embeddings, attention_mask, output_attentions)
-            if output_hidden_states:
-                all_hidden_states += (hidden_states,)
-            if output_attentions:
-                all_attentions += (attn_weights,)
-
+            hidden_states = layer(hidden_states, position_embeddings, attention_mask, **kwargs)
         hidden_states = self.norm(hidden_states)
-        output = AuTTinyModelOutput(
+        return AuTTinyModelOutput(
             last_hidden_state=hidden_states,
             projected_embeddings=self.projector(hidden_states) if compute_projection else None,
             attention_mask=output_mask.long() if output_mask is not None else None,
-            hidden_states=all_hidden_states,
-            attentions=all_attentions,
         )
-        return output if return_dict else output.to_tuple()
 
 
 class AuTTinyForCTC(AuTTinyPreTrainedModel):
@@ -410,6 +458,21 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
         self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
         self.post_init()
 
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        # A CTC folder also serves the encoder alone (the Thinker's `AutoModel` route): with remote code, map
+        # `AutoModel` too, not only the class being saved.
+        if self._auto_class is not None:
+            encoder = type(self.model)
+            self.config.auto_map = {
+                **(getattr(self.config, "auto_map", None) or {}),
+                "AutoModel": f"{encoder.__module__.split('.')[-1]}.{encoder.__name__}",
+            }
+        return super().save_pretrained(save_directory, *args, **kwargs)
+
+    def freeze_feature_encoder(self):
+        """Freeze the convolutional subsampler, as Wav2Vec2's `freeze_feature_encoder` does for its CNN."""
+        self.model.subsampler.requires_grad_(False)
+
     def freeze_encoder(self):
         """Freeze every encoder weight so that only the CTC head trains (e.g. for a new vocabulary)."""
         self.model.requires_grad_(False)
@@ -422,23 +485,26 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
             )
         if torch.compiler.is_compiling():
             return  # value checks are data-dependent and would break the graph
-        valid = labels >= 0
-        if (labels[valid] >= self.config.vocab_size).any():
+        real = (labels != -100) & (labels != self.config.pad_token_id)
+        if (labels[real] >= self.config.vocab_size).any():
             raise ValueError(
                 f"`labels` contain token ids >= vocab_size ({self.config.vocab_size}), up to "
                 f"{int(labels.max())}; the tokenizer and the model config disagree."
             )
-        if ((labels < 0) & (labels != -100)).any():
-            raise ValueError("`labels` may only contain token ids or -100 (padding).")
-        if (labels[valid] == self.config.pad_token_id).any():
+        if (labels[real] < 0).any():
+            raise ValueError("`labels` may only contain token ids, and -100 or the blank id as padding.")
+        # Padding (-100 or the blank/pad id, as Transformers' CTC collators use) may only follow the labels.
+        padding_then_label = (~real[:, :-1] & real[:, 1:]).any()
+        if padding_then_label:
             raise ValueError(
-                f"`labels` contain the blank/pad id {self.config.pad_token_id}; pad labels with -100 instead."
+                f"`labels` have a label after padding (-100 or the blank/pad id {self.config.pad_token_id}); a CTC "
+                "target cannot contain the blank, and padding goes at the end."
             )
 
-    def _warn_infeasible(self, labels: torch.Tensor, target_mask: torch.Tensor, input_lengths: torch.Tensor):
+    def _warn_infeasible(self, labels: torch.Tensor, input_lengths: torch.Tensor):
         """CTC needs a frame per label plus a blank between equal neighbours; say so when a transcript cannot fit."""
-        repeats = ((labels[:, 1:] == labels[:, :-1]) & target_mask[:, 1:]).sum(-1)
-        infeasible = int((target_mask.sum(-1) + repeats > input_lengths).sum())
+        label_mask = (labels != -100) & (labels != self.config.pad_token_id)
+        infeasible = int((ctc_frames_needed(labels, label_mask) > input_lengths).sum())
         if infeasible:
             outcome = "get zero loss (ctc_zero_infinity)" if self.config.ctc_zero_infinity else "make the loss infinite"
             logger.warning(
@@ -446,32 +512,23 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 f"learned and {outcome}."
             )
 
+    @can_return_tuple
     def forward(
         self,
         input_features: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs,
-    ) -> CausalLMOutput | tuple:
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> CausalLMOutput:
         r"""
         labels (`torch.LongTensor` of shape `(batch_size, max_label_length)`, *optional*):
-            CTC targets, padded with -100. Ids must be in `[1, vocab_size)`: 0 is the blank.
+            CTC targets, padded at the end with -100 or the blank/pad id. Ids must be in `[1, vocab_size)`: 0 is the
+            blank.
         """
-        return_dict = return_dict if return_dict is not None else self.config.return_dict
         if labels is not None:
             self._check_labels(labels, input_features)
 
-        outputs = self.model(
-            input_features,
-            attention_mask=attention_mask,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-            compute_projection=False,
-        )
+        outputs = self.model(input_features, attention_mask=attention_mask, compute_projection=False, **kwargs)
         logits = self.lm_head(self.dropout(outputs.last_hidden_state))
         if outputs.attention_mask is not None:
             # Padded frames predict blank, so greedy decoding of a padded batch equals decoding one by one.
@@ -485,27 +542,20 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 input_lengths = outputs.attention_mask.sum(-1)
             else:
                 input_lengths = torch.full((logits.shape[0],), logits.shape[1], device=logits.device)
-            target_mask = labels >= 0
-            target_lengths = target_mask.sum(-1)
-            # Padded 2-D targets (ignored past each length) keep shapes static for compiled training.
-            targets = labels.masked_fill(~target_mask, 0)
-            log_probs = nn.functional.log_softmax(logits.float(), dim=-1).transpose(0, 1)
             if not torch.compiler.is_compiling():
-                self._warn_infeasible(labels, target_mask, input_lengths)
-            loss = nn.functional.ctc_loss(
-                log_probs,
-                targets,
-                input_lengths,
-                target_lengths,
-                blank=self.config.pad_token_id,
+                self._warn_infeasible(labels, input_lengths)
+            loss = self.loss_function(
+                logits=logits,
+                labels=labels,
+                logit_lengths=input_lengths,
+                blank_token_id=self.config.pad_token_id,
                 reduction=self.config.ctc_loss_reduction,
                 zero_infinity=self.config.ctc_zero_infinity,
             )
 
-        output = CausalLMOutput(
+        return CausalLMOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
-        return output if return_dict else output.to_tuple()
 
 
 __all__ = ["AuTTinyPreTrainedModel", "AuTTinyModel", "AuTTinyForCTC"]

@@ -60,6 +60,9 @@ class AuTTinyTokenizer(TokenizersBackend):
     model_input_names = ["input_ids", "attention_mask"]
     # The ASR pipeline splits char offsets into words on this character.
     replace_word_delimiter_char = " "
+    # Frames added to word ends when a saved tokenizer does not say; new tokenizers write it into their config, so
+    # a saved model keeps the value it was calibrated with even if this default changes.
+    default_word_end_extension = 1
 
     @classmethod
     def from_transcripts(
@@ -116,6 +119,7 @@ class AuTTinyTokenizer(TokenizersBackend):
             bos_token=None,
             eos_token=None,
             clean_up_tokenization_spaces=False,
+            word_end_extension=cls.default_word_end_extension,
         )
 
     @property
@@ -126,7 +130,7 @@ class AuTTinyTokenizer(TokenizersBackend):
     def word_end_extension(self) -> int:
         """Frames added to each word's end in word offsets (see `_get_word_offsets`); set it with
         `from_pretrained(..., word_end_extension=n)`, and `save_pretrained` keeps it."""
-        frames = self.init_kwargs.get("word_end_extension", 1)
+        frames = self.init_kwargs.get("word_end_extension", self.default_word_end_extension)
         if not isinstance(frames, int) or frames < 0:
             raise ValueError(f"`word_end_extension` must be a non-negative number of frames, got {frames!r}.")
         return frames
