@@ -74,7 +74,7 @@ def base_speech(audio_file: str | None = None) -> np.ndarray:
     (same voice every run, so every run times the same signal)."""
     if audio_file:
         return load_audio(audio_file)
-    from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize
+    from uomni_hf.corpus import SpeakerConfig, synthesize
 
     pause = np.zeros(SAMPLING_RATE // 4, dtype=np.float32)
     speaker = SpeakerConfig(accent="en-us", variant="m1", rate=170, pitch=50)

@@ -32,8 +32,8 @@ import onnxruntime as ort
 import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyForCTC
-from uomni_hf.onnx_export import ONNX_FILE, ONNX_INT8_FILE, export_onnx, quantize_onnx
-from uomni_hf.onnx_runner import OnnxCTCRecognizer
+from uomni_hf.export.onnx_export import ONNX_FILE, ONNX_INT8_FILE, export_onnx, quantize_onnx
+from uomni_hf.export import OnnxCTCRecognizer
 
 
 def onnx_folder_for(model: str | None, workdir: Path) -> tuple[Path, AuTTinyForCTC | None]:
@@ -113,7 +113,8 @@ def bench_speed(folder: Path, torch_model: AuTTinyForCTC, args: argparse.Namespa
 def bench_wer(folder: Path, args: argparse.Namespace) -> None:
     from datasets import Audio, load_dataset
 
-    from uomni_hf.metrics import load_metric
+    import jiwer
+
     from uomni_hf.text_normalization import normalize_transcript
 
     dataset = load_dataset("audiofolder", data_dir=args.wer_data, split="test")
@@ -129,7 +130,6 @@ def bench_wer(folder: Path, args: argparse.Namespace) -> None:
     references = [tokenizer.normalize(normalize_transcript(text)) for text in dataset["text"]]
 
     order = np.argsort([len(a) for a in audio])  # similar lengths per batch: less padding
-    wer = load_metric("wer")
     minutes = sum(len(a) for a in audio) / 16000 / 60
     print(f"{len(audio)} utterances ({minutes:.1f} min) from {args.wer_data}/test, batch {args.batch_size}\n")
     print("| model | WER | seconds |")
@@ -144,7 +144,7 @@ def bench_wer(folder: Path, args: argparse.Namespace) -> None:
                 texts[index] = text
         elapsed = time.perf_counter() - start
         transcripts[name] = texts
-        print(f"| ONNX {name} | {100 * wer.compute(predictions=texts, references=references):.2f} % | {elapsed:.1f} |")
+        print(f"| ONNX {name} | {100 * jiwer.wer(references, texts):.2f} % | {elapsed:.1f} |")
     same = np.mean([a == b for a, b in zip(transcripts["fp32"], transcripts["int8"])])
     print(f"\nint8 transcripts identical to fp32: {100 * same:.1f} % of utterances")
 

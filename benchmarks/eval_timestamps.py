@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/eval_timestamps.py --model checkpoints/aut-tiny-ctc-en [--extensions 0,1,2]
 
 Every word is synthesized alone (espeak-ng, silence trimmed) and the words are joined with 0.3 s of silence
-(`uomni_hf.synthetic_corpus.synthesize_with_word_times`), so each word's true start and end are known. The ASR
+(`uomni_hf.corpus.timestamps.synthesize_with_word_times`), so each word's true start and end are known. The ASR
 pipeline's `return_timestamps="word"` is scored on the words it recognizes correctly (matched in order), once per
 tokenizer `word_end_extension` (frames added to each word end). Prints the share of starts and ends within ±0.16 s
 (two output frames) and the mean signed end error, for choosing the extension.
@@ -18,7 +18,7 @@ from transformers import pipeline
 
 import uomni_hf  # noqa: F401  (registers AuT-Tiny with the Auto classes)
 from uomni_hf import AuTTinyTokenizer
-from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize_with_word_times, word_time_errors
+from uomni_hf.corpus import SpeakerConfig, synthesize_with_word_times, word_time_errors
 
 from _common import command_line, machine
 

@@ -20,8 +20,8 @@ import torch
 from plot_alignment import plot_alignment  # examples/plot_alignment.py, beside this file
 
 from uomni_hf import AuTTinyModel
-from uomni_hf.synthetic_corpus import build_corpus
-from uomni_hf.train_ctc import main as train
+from uomni_hf.corpus import build_corpus
+from uomni_hf.training import main as train
 
 
 def parse_args() -> argparse.Namespace:

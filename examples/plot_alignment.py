@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from transformers import pipeline  # noqa: E402
 from transformers.pipelines.audio_utils import ffmpeg_read  # noqa: E402
 
-from uomni_hf.transcribe import default_model  # noqa: E402
+from uomni_hf.cli.transcribe import default_model  # noqa: E402
 
 
 def plot_alignment(audio_path: str, model: str, output: str) -> dict:

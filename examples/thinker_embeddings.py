@@ -15,8 +15,8 @@ from torch import nn
 from transformers.pipelines.audio_utils import ffmpeg_read
 
 from uomni_hf import AuTTinyFeatureExtractor, AuTTinyModel, AuTTinyTokenizer
-from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize
-from uomni_hf.transcribe import default_model
+from uomni_hf.corpus import SpeakerConfig, synthesize
+from uomni_hf.cli.transcribe import default_model
 
 
 def audio_embeddings(model: AuTTinyModel, feature_extractor: AuTTinyFeatureExtractor, audio: list[np.ndarray]):

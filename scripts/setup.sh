@@ -20,7 +20,7 @@ PYTHON="${PYTHON:-python3}"
 PIP=".venv/bin/pip --disable-pip-version-check -q"
 # The CPU build of torch 2.13.0 lies on this machine's disk; any other spec may pull a multi-GB CUDA build.
 $PIP install "torch==2.13.0"
-$PIP install -e ".[audio,test,examples,onnx]"
+$PIP install -e ".[audio,test,examples,onnx,train]"
 
 # Transformers' ASR pipeline resamples non-16 kHz arrays with torchaudio.functional.resample (pure PyTorch code).
 # PyPI has no torchaudio built for torch 2.13 CPU: take 2.11's Python package without its CUDA-linked extension

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyProcessor, AuTTinyTokenizer
-from uomni_hf.synthetic_corpus import build_corpus
+from uomni_hf.corpus import build_corpus
 
 
 TRANSCRIPTS = [

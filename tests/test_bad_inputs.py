@@ -114,7 +114,7 @@ def test_config_vocab_size_disagreeing_with_the_tokenizer_is_caught(tmp_path, pr
 
 
 def test_training_script_rejects_a_checkpoint_whose_vocab_disagrees(tmp_path, tokenizer):
-    from uomni_hf.train_ctc import ModelArguments, build_model
+    from uomni_hf.training import ModelArguments, build_model
 
     AuTTinyForCTC(AuTTinyConfig(vocab_size=len(tokenizer) + 1, num_hidden_layers=1)).save_pretrained(tmp_path)
     with pytest.raises(ValueError, match="disagree"):

@@ -114,6 +114,18 @@ def test_int16_pcm_is_scaled(feature_extractor):
     )
 
 
+def test_unsigned_8_bit_pcm_is_centred_and_scaled(feature_extractor):
+    """8-bit WAV is unsigned: 128 is silence."""
+    audio = random_audio(0.5)
+    pcm = np.clip(np.round(audio * 128 + 128), 0, 255).astype(np.uint8)
+    features = feature_extractor(pcm, sampling_rate=16000, return_tensors="np")["input_features"]
+    assert np.isfinite(features).all()
+    reference = feature_extractor(audio, sampling_rate=16000, return_tensors="np")["input_features"]
+    assert np.abs(features - reference).mean() < 0.2  # 8-bit quantization noise only
+    silence = feature_extractor(np.full(1600, 128, np.uint8), sampling_rate=16000, return_tensors="np")
+    assert np.all(silence["input_features"][0] == 0)  # all-silent: constant frames, normalized to 0
+
+
 def test_silence_gives_finite_features(feature_extractor):
     features = feature_extractor(np.zeros(8000, dtype=np.float32), sampling_rate=16000, return_tensors="np")
     assert np.isfinite(features["input_features"]).all()

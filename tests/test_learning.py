@@ -3,7 +3,7 @@
 import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyForCTC, AuTTinyTokenizer
-from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize
+from uomni_hf.corpus import SpeakerConfig, synthesize
 
 
 PHRASES = ["open the red door", "seven green apples", "where is my blue hat", "call me tomorrow morning"]

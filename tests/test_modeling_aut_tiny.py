@@ -154,6 +154,14 @@ def test_return_dict_false_gives_a_tuple(tiny_config):
     torch.testing.assert_close(out[0], model(features, attention_mask=mask).last_hidden_state)
 
 
+def test_the_encoder_loads_from_a_ctc_folder_without_a_load_report(tiny_config, tmp_path):
+    """The Thinker's route: the CTC head is expected to be left behind, not reported as unexpected."""
+    AuTTinyForCTC(tiny_config).save_pretrained(tmp_path)
+    _, info = AuTTinyModel.from_pretrained(tmp_path, output_loading_info=True)
+    assert not info["unexpected_keys"]
+    assert not info["missing_keys"]
+
+
 def test_save_and_load_give_identical_outputs(tiny_config, tmp_path):
     model = AuTTinyForCTC(tiny_config).eval()
     model.save_pretrained(tmp_path)

@@ -15,8 +15,8 @@ from transformers import AutoModelForCTC, pipeline
 
 import uomni_hf
 from uomni_hf import AuTTinyForCTC
-from uomni_hf.synthetic_corpus import SpeakerConfig, synthesize, synthesize_with_word_times, word_time_errors
-from uomni_hf.transcribe import SHIPPED_CHECKPOINT, main as transcribe
+from uomni_hf.corpus import SpeakerConfig, synthesize, synthesize_with_word_times, word_time_errors
+from uomni_hf.cli.transcribe import SHIPPED_CHECKPOINT, main as transcribe
 
 
 SPEAKER = SpeakerConfig(accent="en-us", variant="m3", rate=150, pitch=45)
@@ -55,8 +55,8 @@ def test_committed_checkpoint_loads_and_transcribes_a_generated_utterance(asr, s
 def test_checkpoint_remote_code_is_the_package_code():
     """`trust_remote_code=True` runs the checkpoint's copies: they must be the package's current modules."""
     package = Path(uomni_hf.__file__).parent
-    copies = sorted(SHIPPED_CHECKPOINT.glob("*_aut_tiny.py"))
-    assert len(copies) == 5
+    copies = sorted(SHIPPED_CHECKPOINT.glob("*_aut_tiny.py")) + [SHIPPED_CHECKPOINT / "text_normalization.py"]
+    assert len(copies) == 6
     for copy in copies:
         assert copy.read_text() == (package / copy.name).read_text(), copy.name
 
@@ -141,6 +141,15 @@ def test_word_timestamps_land_within_two_output_frames(asr):
     within = np.mean(start_errors <= 0.16), np.mean(end_errors <= 0.16)
     assert within[0] >= 0.9 and within[1] >= 0.85, within
     assert np.median(start_errors) <= 0.08 and np.median(end_errors) <= 0.12
+
+
+def test_the_last_word_ends_within_the_audio(asr, sentence_audio):
+    """Speech up to the last sample: the last word's end must not pass the end of the file."""
+    loud = np.flatnonzero(np.abs(sentence_audio) > 0.02 * np.abs(sentence_audio).max())
+    for cut in range(0, 1280, 160):  # every position of the end within the last 80 ms output frame
+        audio = sentence_audio[: loud[-1] + 1 - cut]
+        chunks = asr(audio, return_timestamps="word")["chunks"]
+        assert chunks and chunks[-1]["timestamp"][1] <= len(audio) / 16000, (cut, chunks[-1])
 
 
 def test_char_timestamps(asr, sentence_audio):

@@ -27,6 +27,12 @@ def test_text_only_and_audio_only(processor):
     assert processor.decode(labels[0], group_tokens=False) == "one two three"
 
 
+def test_text_is_normalized_as_in_training(processor):
+    """Numbers are spelled out before tokenizing; without that, "2" would vanish from the labels."""
+    labels = processor(text="Peter had 2 cats.")["labels"]
+    assert processor.decode(labels[0], group_tokens=False) == "peter had two cats"
+
+
 def test_errors(processor):
     with pytest.raises(ValueError, match="audio"):
         processor()

@@ -41,6 +41,15 @@ def _canonical_unigram(backend: Tokenizer, num_special: int) -> Tokenizer:
     return Tokenizer.from_str(json.dumps(serialized))
 
 
+class CharOffsets(list):
+    """Char offsets (a plain list of dicts to any reader) that also remember how many frames were decoded, so that
+    word offsets built from them later (as the ASR pipeline builds them) can keep the last word inside the audio."""
+
+    def __init__(self, offsets: list[dict], num_frames: int):
+        super().__init__(offsets)
+        self.num_frames = num_frames
+
+
 class AuTTinyTokenizer(TokenizersBackend):
     """
     CTC tokenizer in the style of [`ParakeetTokenizer`]: `<blank>` is both the CTC blank and the pad token (id 0),
@@ -178,7 +187,7 @@ class AuTTinyTokenizer(TokenizersBackend):
             **kwargs,
         )
 
-    def _char_offsets(self, token_ids: list[int], skip_special_tokens: bool, group_tokens: bool) -> list[dict]:
+    def _char_offsets(self, token_ids: list[int], skip_special_tokens: bool, group_tokens: bool) -> CharOffsets:
         """Each character of each emitted token spans that token's frames; `▁` becomes a space (a word break)."""
         offsets = []
         special_ids = set(self.all_special_ids)
@@ -193,7 +202,7 @@ class AuTTinyTokenizer(TokenizersBackend):
                     offsets.append({"char": " ", "start_offset": start, "end_offset": start})
                 piece = piece[len(WORD_MARKER) :]
             offsets.extend({"char": char, "start_offset": start, "end_offset": end} for char in piece)
-        return offsets
+        return CharOffsets(offsets, num_frames=len(token_ids))
 
     def _get_word_offsets(
         self, char_offsets: list[dict], word_delimiter_char: str = " ", num_frames: int | None = None
@@ -202,14 +211,22 @@ class AuTTinyTokenizer(TokenizersBackend):
         Word offsets from char offsets, as [`Wav2Vec2CTCTokenizer`] builds them (the ASR pipeline calls this), with each
         word's end moved `word_end_extension` frames later. CTC emits a word's last token as a short spike and then
         blanks while the word fades out, so the spike ends before the word does (see benchmarks/eval_timestamps.py
-        for the shipped checkpoint). An end never passes the next word's start, nor `num_frames` when given.
+        for the shipped checkpoint). An end never passes the next word's start, and the last word ends by the start
+        of the last frame: frame k covers [0.08 k, 0.08 (k + 1)) s and the last one may reach past the audio, which
+        ends after 0.08 (num_frames - 1) s. `num_frames` is the decoded length (remembered by char offsets from
+        `decode`, so the pipeline's own call gets it too).
         """
         words = Wav2Vec2CTCTokenizer._get_word_offsets(char_offsets, word_delimiter_char)
+        num_frames = num_frames if num_frames is not None else getattr(char_offsets, "num_frames", None)
         extension = self.word_end_extension
-        limits = [word["start_offset"] for word in words[1:]] + [num_frames]
-        for word, limit in zip(words, limits):
+        for index, word in enumerate(words):
             end = word["end_offset"] + extension
-            word["end_offset"] = max(word["end_offset"], end if limit is None else min(end, limit))
+            if index + 1 < len(words):
+                word["end_offset"] = max(word["end_offset"], min(end, words[index + 1]["start_offset"]))
+            elif num_frames is not None:
+                word["end_offset"] = max(word["start_offset"], min(end, num_frames - 1))
+            else:
+                word["end_offset"] = end
         return words
 
     def decode(

@@ -127,8 +127,12 @@ class AuTTinyFeatureExtractor(SequenceFeatureExtractor):
                 )
             if item.shape[0] == 0:
                 raise ValueError(f"Audio {index} is empty (0 samples).")
-            if np.issubdtype(item.dtype, np.integer):
-                # Integer PCM: scale to [-1, 1) like every audio loader does.
+            if np.issubdtype(item.dtype, np.unsignedinteger):
+                # Unsigned PCM (8-bit WAV is uint8): silence is the middle of the range; centre, then scale to [-1, 1).
+                middle = float(np.iinfo(item.dtype).max // 2 + 1)
+                item = (item.astype(np.float64) - middle) / middle
+            elif np.issubdtype(item.dtype, np.integer):
+                # Signed integer PCM: scale to [-1, 1) like every audio loader does.
                 item = item.astype(np.float32) / float(-np.iinfo(item.dtype).min)
             item = np.ascontiguousarray(item, dtype=np.float32)
             if not item.flags.writeable:  # e.g. a decoder's read-only buffer; torch wants memory it may write

@@ -3,13 +3,17 @@
 from transformers.feature_extraction_utils import BatchFeature
 from transformers.processing_utils import ProcessorMixin
 
+from .text_normalization import normalize_transcript
+
 
 class AuTTinyProcessor(ProcessorMixin):
     r"""
     Wraps an [`AuTTinyFeatureExtractor`] and an [`AuTTinyTokenizer`].
 
     `processor(audio=..., sampling_rate=16000, text=...)` returns `input_features`, `attention_mask` and, with text,
-    CTC `labels` padded with -100 (the value the CTC loss ignores). `decode`/`batch_decode` are the tokenizer's.
+    CTC `labels` padded with -100 (the value the CTC loss ignores). Text is normalized as in training first (numbers,
+    dates and symbols spelled out: "3 cats" → "three cats"), since the CTC vocabulary has letters only.
+    `decode`/`batch_decode` are the tokenizer's.
     """
 
     def __init__(self, feature_extractor, tokenizer):
@@ -35,7 +39,7 @@ class AuTTinyProcessor(ProcessorMixin):
                 raise ValueError(
                     f"Got {len(inputs['input_features'])} audio inputs but {len(texts)} transcripts; pass one each."
                 )
-            rows = self.tokenizer(texts)["input_ids"]
+            rows = self.tokenizer([normalize_transcript(t) for t in texts])["input_ids"]
             width = max(len(row) for row in rows)
             labels = BatchFeature({"labels": [row + [-100] * (width - len(row)) for row in rows]}, return_tensors)
             inputs["labels"] = labels["labels"]

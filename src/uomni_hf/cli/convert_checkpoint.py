@@ -13,9 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .feature_extraction_aut_tiny import AuTTinyFeatureExtractor
-from .modeling_aut_tiny import AuTTinyForCTC, AuTTinyModel
-from .processing_aut_tiny import AuTTinyProcessor
+from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
+from ..modeling_aut_tiny import AuTTinyForCTC, AuTTinyModel
+from ..processing_aut_tiny import AuTTinyProcessor
 
 
 def convert_checkpoint(source: str | Path, destination: str | Path) -> None:

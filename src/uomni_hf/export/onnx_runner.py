@@ -1,6 +1,6 @@
 """Speech recognition with an exported AuT-Tiny ONNX folder: features → onnxruntime → greedy CTC decoding.
 
-    from uomni_hf.onnx_runner import OnnxCTCRecognizer
+    from uomni_hf.export import OnnxCTCRecognizer
     asr = OnnxCTCRecognizer("aut-tiny-onnx", int8=True)
     asr([waveform_16k, another_waveform_16k])  # -> ["the transcript", "another one"]
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .feature_extraction_aut_tiny import AuTTinyFeatureExtractor
+from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
 from .onnx_export import ONNX_FILE, ONNX_INT8_FILE
-from .tokenization_aut_tiny import AuTTinyTokenizer
+from ..tokenization_aut_tiny import AuTTinyTokenizer
 
 
 class OnnxCTCRecognizer:

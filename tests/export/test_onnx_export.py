@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyForCTC, AuTTinyProcessor
-from uomni_hf.onnx_export import ONNX_FILE, ONNX_INT8_FILE, export_onnx, main, quantize_onnx
-from uomni_hf.onnx_runner import OnnxCTCRecognizer
+from uomni_hf.export.onnx_export import ONNX_FILE, ONNX_INT8_FILE, export_onnx, main, quantize_onnx
+from uomni_hf.export import OnnxCTCRecognizer
 
-from .conftest import random_audio
+from ..conftest import random_audio
 
 
 # (lengths in mel frames) per batch: single frames, odd lengths, a multiple of 8, padded batches of mixed lengths,

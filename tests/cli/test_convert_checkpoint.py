@@ -11,10 +11,10 @@ import torch
 from safetensors import safe_open
 
 from uomni_hf import AuTTinyForCTC, AuTTinyModel
-from uomni_hf.convert_checkpoint import main
+from uomni_hf.cli.convert_checkpoint import main
 
 
-LEGACY = Path(__file__).parent / "fixtures" / "legacy_tiny_ctc"
+LEGACY = Path(__file__).parents[1] / "fixtures" / "legacy_tiny_ctc"
 
 
 def outputs_of(folder: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +57,7 @@ def test_saving_a_model_loaded_from_a_legacy_folder_writes_the_current_layout(tm
 
 
 def test_the_shipped_checkpoint_is_in_the_current_layout():
-    folder = Path(__file__).parents[1] / "checkpoints" / "aut-tiny-ctc-en"
+    folder = Path(__file__).parents[2] / "checkpoints" / "aut-tiny-ctc-en"
     assert "attention_window" not in json.loads((folder / "config.json").read_text())
     with safe_open(folder / "model.safetensors", "pt") as weights:
         assert "model.layers.0.self_attn.q_proj.weight" in set(weights.keys())

@@ -12,15 +12,15 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from uomni_hf.train_ctc import latest_complete_checkpoint, main
+from uomni_hf.training import latest_complete_checkpoint, main
 
-from .conftest import train_args
+from ..conftest import train_args
 
 
 KILLER = """
 import os, signal, sys
 from transformers import Trainer, TrainerCallback
-from uomni_hf.train_ctc import parse_args, run
+from uomni_hf.training import parse_args, run
 
 mode, step = sys.argv[1], int(sys.argv[2])
 

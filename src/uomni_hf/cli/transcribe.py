@@ -13,7 +13,7 @@ from transformers import pipeline
 
 # Importing this module imports `uomni_hf`, which registers AuT-Tiny with the Auto classes the pipeline uses.
 # The English checkpoint committed in this repository (source checkouts and editable installs).
-SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "checkpoints" / "aut-tiny-ctc-en"
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[3] / "checkpoints" / "aut-tiny-ctc-en"
 
 
 def default_model() -> str:

@@ -1,7 +1,7 @@
 """Export AuT-Tiny to ONNX (CTC model or encoder alone) with dynamic batch and time axes, and quantize it to int8.
 
     uomni-export-onnx MODEL_DIR OUTPUT_DIR [--encoder-only] [--int8] [--opset 20]
-    python -m uomni_hf.onnx_export MODEL_DIR OUTPUT_DIR ...
+    python -m uomni_hf.export.onnx_export MODEL_DIR OUTPUT_DIR ...
 
 OUTPUT_DIR gets `model.onnx` (and `model_int8.onnx` with `--int8`), the model's `config.json` and the processor
 (feature extractor and tokenizer), so the folder is all [`OnnxCTCRecognizer`] needs: audio → features → ONNX →
@@ -27,9 +27,9 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
-from .feature_extraction_aut_tiny import AuTTinyFeatureExtractor
-from .modeling_aut_tiny import AuTTinyForCTC, AuTTinyModel
-from .processing_aut_tiny import AuTTinyProcessor
+from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
+from ..modeling_aut_tiny import AuTTinyForCTC, AuTTinyModel
+from ..processing_aut_tiny import AuTTinyProcessor
 
 
 logger = logging.getLogger(__name__)

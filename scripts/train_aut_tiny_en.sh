@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The run behind checkpoints/aut-tiny-ctc-en: speechocean762 + Kokoro-82M speech + espeak-ng speech, acoustic
+# augmentation, validation on held-out speakers of each; the shipped folder is rewritten whenever the mean
+# validation WER improves.
+#
+#   bash scripts/train_aut_tiny_en.sh            # from the repository root, with ../shared/data beside it
+#
+# Resumable: run the same command again. Where $RUN has checkpoints (this machine), Trainer resumes from the newest
+# complete one (optimizer, schedule, data order and augmentation draws included). Where it has none (another
+# machine, a later session), the run starts from the shipped folder's weights, so nothing learnt is lost; only the
+# optimizer state starts afresh (the folder in git carries no optimizer state).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+SHARED=${SHARED:-../shared/data}
+DATA=${DATA:-runs/data}
+RUN=${RUN:-runs/aut-tiny-ctc-en}
+SHIP=${SHIP:-checkpoints/aut-tiny-ctc-en}
+MAX_STEPS=${MAX_STEPS:-3000}
+DECAY_STEPS=${DECAY_STEPS:-900}
+
+$PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
+if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
+    $PY -m uomni_hf.corpus.build --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
+        --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
+fi
+if [ ! -d "$RUN/init" ]; then  # the starting weights, kept apart: $SHIP is rewritten during the run
+    mkdir -p "$RUN" && cp -r "$SHIP" "$RUN/init"
+fi
+
+$PY -m uomni_hf.training \
+    --model_name_or_path "$RUN/init" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$SHIP" \
+    --data_dir "$DATA/so762" \
+    --extra_train_data_dirs "$DATA/so762" "$DATA/so762" "$DATA/kokoro" "$DATA/kokoro" "$DATA/kokoro" "$DATA/espeak" \
+    --extra_eval_data_dirs "$DATA/kokoro" "$DATA/espeak" --max_eval_samples 200 \
+    --metric_for_best_model mean_wer --greater_is_better false \
+    --do_train --do_eval --use_cpu --bf16 --seed 0 --dataloader_num_workers 1 \
+    --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
+    --learning_rate 8e-4 --warmup_steps 300 --weight_decay 0.01 --max_steps "$MAX_STEPS" \
+    --lr_scheduler_type warmup_stable_decay --lr_scheduler_kwargs "{\"num_decay_steps\": $DECAY_STEPS}" \
+    --speed_perturbation 0.9 1.0 1.1 --reverb_prob 0.4 --noise_prob 0.5 --noise_snr_db 5 30 --eq_prob 0.5 \
+    --telephone_prob 0.15 --gain_prob 0.5 --clipping_prob 0.05 \
+    --eval_strategy steps --eval_steps 500 --save_strategy steps --save_steps 500 --save_total_limit 2 \
+    --logging_steps 50 --report_to none --disable_tqdm true --preprocessing_num_workers 2 \
+    --model_card_notes "$(cat scripts/train_aut_tiny_en.notes.md)"

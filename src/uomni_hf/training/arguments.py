@@ -1,0 +1,127 @@
+"""Command-line arguments of `uomni-train`: model, data and augmentation, beside Transformers' `TrainingArguments`."""
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from transformers import HfArgumentParser, TrainingArguments
+
+from .augmentation import AugmentationConfig
+
+
+@dataclass
+class ModelArguments:
+    model_name_or_path: str | None = field(
+        default=None, metadata={"help": "Checkpoint to start from; a fresh AuT-Tiny is built when not given."}
+    )
+    tokenizer_name_or_path: str | None = field(
+        default=None,
+        metadata={"help": "Tokenizer to use. Default: the checkpoint's, else one trained on the training transcripts."},
+    )
+    vocab_size: int = field(default=256, metadata={"help": "Size of a vocabulary trained from the transcripts."})
+    tokenizer_type: str = field(default="bpe", metadata={"help": "bpe (default), unigram or char."})
+    freeze_encoder: bool = field(default=False, metadata={"help": "Train the CTC head only."})
+    freeze_feature_encoder: bool = field(default=False, metadata={"help": "Freeze the convolutional subsampler."})
+    hidden_dropout: float | None = None
+    attention_dropout: float | None = None
+    activation_dropout: float | None = None
+    final_dropout: float | None = None
+    mask_time_prob: float | None = field(default=None, metadata={"help": "SpecAugment time masking (fraction)."})
+    mask_feature_prob: float | None = field(default=None, metadata={"help": "SpecAugment frequency masking."})
+    config_overrides: str | None = field(
+        default=None,
+        metadata={"help": "Override scalar config values of a fresh model, e.g. `num_hidden_layers=2,hidden_dropout=0.0`."},
+    )
+    max_mel_length: int | None = field(
+        default=None, metadata={"help": "Static mel length for --static_padding (default 2048 frames, 20.48 s)."}
+    )
+
+
+@dataclass
+class DataTrainingArguments:
+    dataset_name: str = field(default="audiofolder", metadata={"help": "A Hub dataset name or `audiofolder`."})
+    dataset_config_name: str | None = None
+    data_dir: str | None = field(default=None, metadata={"help": "Folder of an `audiofolder` dataset."})
+    extra_train_data_dirs: list[str] = field(
+        default_factory=list,
+        metadata={"help": "More `audiofolder` folders whose train split joins the training data.", "nargs": "*"},
+    )
+    extra_eval_data_dirs: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "More `audiofolder` folders whose eval split is evaluated too, each reported on its own "
+            "(`eval_<folder name>_wer`); --metric_for_best_model can name one, or `eval_mean_wer` their mean.",
+            "nargs": "*",
+        },
+    )
+    train_split_name: str = "train"
+    eval_split_name: str = "validation"
+    test_split_name: str | None = field(
+        default=None, metadata={"help": "A split evaluated once after training and reported in the model card."}
+    )
+    audio_column_name: str = "audio"
+    text_column_name: str = "text"
+    max_train_samples: int | None = None
+    max_eval_samples: int | None = None
+    min_duration_in_seconds: float = 0.0
+    max_duration_in_seconds: float = 20.0
+    preprocessing_num_workers: int | None = None
+    streaming: bool = field(
+        default=False, metadata={"help": "Stream the training data (corpora larger than disk); needs --max_steps."}
+    )
+    static_padding: bool | None = field(
+        default=None,
+        metadata={"help": "Pad mels to max_mel_length (one shape for compiled/CUDA graphs). Default: on with --torch_compile."},
+    )
+    model_card_notes: str | None = field(default=None, metadata={"help": "Extra text for the model card (credits...)."})
+    ship_best_to: str | None = field(
+        default=None,
+        metadata={"help": "A folder rewritten (weights, config, processor, model card) whenever the evaluation "
+                  "metric (--metric_for_best_model) improves; the shipped checkpoint of a long run."},
+    )  # fmt: skip
+
+
+@dataclass
+class AugmentationArguments:
+    """Acoustic augmentation of training audio (`training/augmentation.py`); every effect is off unless asked for."""
+
+    speed_perturbation: list[float] = field(
+        default_factory=list, metadata={"help": "Speed factors drawn per training utterance, e.g. 0.9 1.0 1.1.", "nargs": "*"}
+    )
+    reverb_prob: float = field(default=0.0, metadata={"help": "Probability of a simulated room's reverberation."})
+    noise_prob: float = field(default=0.0, metadata={"help": "Probability of additive noise (coloured or babble)."})
+    noise_snr_db: list[float] = field(default_factory=lambda: [5.0, 30.0], metadata={"nargs": 2})
+    babble_fraction: float = field(default=0.3, metadata={"help": "Share of the noise that is babble of other utterances."})
+    eq_prob: float = field(default=0.0, metadata={"help": "Probability of a random microphone EQ."})
+    telephone_prob: float = field(default=0.0, metadata={"help": "Probability of a telephone line or lossy codec."})
+    gain_prob: float = field(default=0.0, metadata={"help": "Probability of a random gain (--gain_db range)."})
+    gain_db: list[float] = field(default_factory=lambda: [-20.0, 10.0], metadata={"nargs": 2})
+    clipping_prob: float = field(default=0.0, metadata={"help": "Probability of clipping (0-12 dB of overdrive)."})
+    num_rooms: int = field(default=64, metadata={"help": "Simulated rooms in the impulse-response bank."})
+
+    def to_config(self) -> AugmentationConfig:
+        return AugmentationConfig(
+            speed_factors=list(self.speed_perturbation),
+            reverb_prob=self.reverb_prob,
+            noise_prob=self.noise_prob,
+            noise_snr_db=tuple(self.noise_snr_db),
+            babble_fraction=self.babble_fraction,
+            eq_prob=self.eq_prob,
+            telephone_prob=self.telephone_prob,
+            gain_prob=self.gain_prob,
+            gain_db=tuple(self.gain_db),
+            clipping_prob=self.clipping_prob,
+            num_rooms=self.num_rooms,
+        )
+
+
+ALL_ARGUMENTS = (ModelArguments, DataTrainingArguments, AugmentationArguments, TrainingArguments)
+
+
+def parse_args(
+    argv: list[str] | None = None,
+) -> tuple[ModelArguments, DataTrainingArguments, AugmentationArguments, TrainingArguments]:
+    parser = HfArgumentParser(ALL_ARGUMENTS)
+    if argv is None and len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
+        return parser.parse_json_file(os.path.abspath(sys.argv[1]))
+    return parser.parse_args_into_dataclasses(args=argv)

@@ -1,0 +1,76 @@
+"""The model card `uomni-train` writes beside the weights: what the model is, its data, metrics and command."""
+
+import shlex
+import sys
+from pathlib import Path
+
+from huggingface_hub import ModelCard, ModelCardData
+
+
+def write_model_card(
+    output_dir: str,
+    model,
+    reports: dict,
+    metrics: dict,
+    notes: str | None = None,
+    command: list[str] | None = None,
+    model_reference: str | None = None,
+) -> ModelCard:
+    """Write `output_dir/README.md`; `model_reference` is what the usage example loads (default: `output_dir`)."""
+    program = "python -m uomni_hf.training" if sys.argv[0].endswith("__main__.py") else Path(sys.argv[0]).name
+    command = " ".join(shlex.quote(arg) for arg in command or [program, *sys.argv[1:]])
+    encoder_params = sum(p.numel() for p in model.model.parameters())
+    data_rows = "\n".join(
+        f"| {name} | {r['utterances']} | {r['hours']:.2f} | {r['ctc_infeasible']} |" for name, r in reports.items()
+    )
+    sources = ""
+    for name, report in reports.items():
+        for source, hours in report.get("hours_per_source", {}).items():
+            sources += f"\n- {name} from `{source}`: {hours:.2f} h (each repeat of a folder counted)"
+    if sources:
+        sources = "\nTraining hours per source, after filtering:\n" + sources + "\n"
+    metric_rows = "\n".join(f"| {name} | {value:.4f} |" for name, value in sorted(metrics.items()))
+    data = ModelCardData(
+        library_name="transformers",
+        pipeline_tag="automatic-speech-recognition",
+        tags=["uomni-hf", "aut-tiny", "ctc", "speech-recognition"],
+        language=["en"],
+    )
+    body = f"""
+# AuT-Tiny CTC
+
+AuT-Tiny, the audio encoder of μOmni ({encoder_params / 1e6:.2f} M parameters, encoder + projector), with a
+{model.config.vocab_size}-token CTC head, trained with `uomni_hf`'s `uomni-train`.
+
+```python
+import uomni_hf  # or pass trust_remote_code=True without the package
+from transformers import pipeline
+asr = pipeline("automatic-speech-recognition", model="{model_reference or output_dir}")
+print(asr("speech.wav")["text"])
+```
+
+## Data
+
+| split | utterances | hours | CTC-infeasible |
+|---|---|---|---|
+{data_rows}
+
+CTC-infeasible utterances (more labels than 12.5 Hz output frames) are dropped from training and kept in evaluation.
+{sources}
+## Metrics
+
+| metric | value |
+|---|---|
+{metric_rows}
+
+## Training command
+
+```bash
+{command}
+```
+"""
+    if notes:
+        body += f"\n## Notes\n\n{notes}\n"
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
+    card.save(Path(output_dir) / "README.md")
+    return card

@@ -1,0 +1,360 @@
+"""Fine-tune or pretrain AuT-Tiny with CTC, in the manner of Transformers' `run_speech_recognition_ctc.py`.
+
+    uomni-train --dataset_name audiofolder --data_dir corpus --output_dir out --do_train --do_eval \\
+        --torch_compile --per_device_train_batch_size 32 --num_train_epochs 20 --learning_rate 2e-3
+
+Data come from `datasets` (any Hub name or `audiofolder`), decoded at 16 kHz by torchcodec + ffmpeg. Runs under
+`torchrun --nproc_per_node N -m uomni_hf.training` (or `accelerate launch`) unchanged: Trainer does the DDP/FSDP.
+"""
+
+import logging
+import math
+import os
+import shutil
+from pathlib import Path
+
+import datasets
+import jiwer
+import numpy as np
+import torch
+import transformers
+from datasets import DatasetDict, IterableDataset, concatenate_datasets
+from transformers import EvalPrediction, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer import TRAINER_STATE_NAME
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+from transformers.training_args import ParallelMode
+
+from ..configuration_aut_tiny import AuTTinyConfig
+from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
+from ..modeling_aut_tiny import AuTTinyForCTC
+from ..processing_aut_tiny import AuTTinyProcessor
+from ..text_normalization import normalize_transcript
+from ..tokenization_aut_tiny import AuTTinyTokenizer
+from .arguments import AugmentationArguments, DataTrainingArguments, ModelArguments, parse_args
+from .augmentation import AcousticAugmenter
+from .collator import DataCollatorCTCWithPadding
+from .data import load_split, make_prepare_fn, output_frames_fn, prepare_dataset
+from .model_card import write_model_card
+
+
+logger = logging.getLogger(__name__)
+
+
+class CTCTrainer(Trainer):
+    """Trainer with two changes: several evaluation sets also report their mean WER (`eval_mean_wer`, usable as
+    `--metric_for_best_model mean_wer`), and `push_to_hub` uploads the model card `uomni-train` wrote instead of
+    replacing it with Trainer's generic one."""
+
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+        metrics = super().evaluate(eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix)
+        if eval_dataset is None and isinstance(self.eval_dataset, dict):
+            wers = [metrics[f"{metric_key_prefix}_{name}_wer"] for name in self.eval_dataset]
+            metrics[f"{metric_key_prefix}_mean_wer"] = float(np.mean(wers))
+            self.log({f"{metric_key_prefix}_mean_wer": metrics[f"{metric_key_prefix}_mean_wer"]})
+        return metrics
+
+    def create_model_card(self, *args, **kwargs) -> None:
+        """`uomni-train` writes README.md itself (data, metrics, the exact command) before pushing."""
+
+
+class AugmentationEpochCallback(TrainerCallback):
+    """Gives the augmenter the epoch, so each epoch draws new effects (seeded: the same in a resumed run)."""
+
+    def __init__(self, augmenter: AcousticAugmenter):
+        self.augmenter = augmenter
+
+    def on_epoch_begin(self, args, state, control, **kwargs):
+        self.augmenter.epoch = int(state.epoch + 1e-6) if state.epoch else 0
+
+
+class ShipBestCallback(TrainerCallback):
+    """Rewrites a shipped folder (weights, config, processor, model card) whenever a checkpoint is the best so far by
+    `--metric_for_best_model`: a long run's result is always usable, whichever machine it stopped on."""
+
+    def __init__(self, folder: str, processor: AuTTinyProcessor, card_kwargs: dict):
+        self.folder = folder
+        self.processor = processor
+        self.card_kwargs = card_kwargs
+
+    def on_save(self, args, state, control, model=None, **kwargs):
+        if not state.is_world_process_zero or state.best_global_step != state.global_step:
+            return
+        evaluation = {k: v for entry in state.log_history if entry.get("step") == state.global_step
+                      for k, v in entry.items() if k.startswith("eval_") and k.split("_")[-1] in ("wer", "cer", "loss")}  # fmt: skip
+        model.save_pretrained(self.folder)
+        self.processor.save_pretrained(self.folder)
+        progress = (f"Shipped from step {state.global_step} (epoch {state.epoch:.2f}) of the run, the best so far by "
+                    f"`{args.metric_for_best_model}` = {state.best_metric:.4f}.")  # fmt: skip
+        notes = "\n\n".join(filter(None, [progress, self.card_kwargs.get("notes")]))
+        write_model_card(self.folder, model, metrics=evaluation, **{**self.card_kwargs, "notes": notes})
+        logger.info(f"step {state.global_step}: new best {args.metric_for_best_model}; wrote {self.folder}")
+
+
+def build_tokenizer(model_args: ModelArguments, transcripts) -> AuTTinyTokenizer:
+    """The checkpoint's (or a named) tokenizer, else one trained on the training transcripts.
+
+    Training is deterministic, so every process trains its own copy from the same data: no process waits for a file
+    another one writes (on several nodes, that file may never appear on the others' disks)."""
+    source = model_args.tokenizer_name_or_path or model_args.model_name_or_path
+    if source is not None:
+        return AuTTinyTokenizer.from_pretrained(source)
+    tokenizer = AuTTinyTokenizer.from_transcripts(
+        transcripts(), vocab_size=model_args.vocab_size, model_type=model_args.tokenizer_type
+    )
+    logger.info(f"trained a {model_args.tokenizer_type} vocabulary of {len(tokenizer)} tokens")
+    return tokenizer
+
+
+def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer) -> AuTTinyForCTC:
+    overrides = {
+        name: getattr(model_args, name)
+        for name in (
+            "hidden_dropout",
+            "attention_dropout",
+            "activation_dropout",
+            "final_dropout",
+            "mask_time_prob",
+            "mask_feature_prob",
+            "max_mel_length",
+        )
+        if getattr(model_args, name) is not None
+    }
+    if model_args.model_name_or_path is not None:
+        model = AuTTinyForCTC.from_pretrained(model_args.model_name_or_path, **overrides)
+    else:
+        config = AuTTinyConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **overrides)
+        if model_args.config_overrides:
+            config.update_from_string(model_args.config_overrides)
+            config = AuTTinyConfig(**config.to_dict())  # validate the result
+        model = AuTTinyForCTC(config)
+    if model.config.vocab_size != len(tokenizer) or model.config.pad_token_id != tokenizer.pad_token_id:
+        raise ValueError(
+            f"The model's vocab_size ({model.config.vocab_size}) / pad_token_id ({model.config.pad_token_id}) disagree "
+            f"with the tokenizer ({len(tokenizer)} tokens, pad id {tokenizer.pad_token_id}); use the checkpoint's own "
+            "tokenizer or train from scratch."
+        )
+    if model_args.freeze_encoder:
+        model.freeze_encoder()
+    if model_args.freeze_feature_encoder:
+        model.freeze_feature_encoder()
+    return model
+
+
+def make_compute_metrics(tokenizer: AuTTinyTokenizer):
+    def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
+        pred_ids = np.where(prediction.predictions == -100, tokenizer.pad_token_id, prediction.predictions)
+        label_ids = np.where(prediction.label_ids == -100, tokenizer.pad_token_id, prediction.label_ids)
+        predictions = tokenizer.batch_decode(pred_ids)
+        references = tokenizer.batch_decode(label_ids, group_tokens=False)
+        return {"wer": jiwer.wer(references, predictions), "cer": jiwer.cer(references, predictions)}
+
+    return compute_metrics
+
+
+def argmax_logits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Keep only greedy ids during evaluation instead of accumulating full logits."""
+    return logits.argmax(dim=-1)
+
+
+def latest_complete_checkpoint(output_dir: str) -> str | None:
+    """The newest checkpoint-N that Trainer finished writing. Trainer writes `trainer_state.json` last and not
+    atomically, so a process killed while saving leaves a checkpoint without it, which resume must skip."""
+    if not os.path.isdir(output_dir):
+        return None
+    checkpoints = [p for p in Path(output_dir).glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.split("-")[-1].isdigit()]
+    for checkpoint in sorted(checkpoints, key=lambda p: int(p.name.split("-")[-1]), reverse=True):
+        if (checkpoint / TRAINER_STATE_NAME).is_file():
+            return str(checkpoint)
+        logger.warning(f"skipping {checkpoint}: incomplete (no {TRAINER_STATE_NAME}; the run died while saving it)")
+    return None
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Console script `uomni-train`: train and/or evaluate, save the Hub folder; returns the metrics."""
+    command = ["uomni-train", *argv] if argv is not None else None
+    return run(*parse_args(argv), command=command)[1]
+
+
+def _load_raw_splits(data_args: DataTrainingArguments, training_args: TrainingArguments) -> DatasetDict:
+    raw = DatasetDict()
+    if training_args.do_train:
+        if data_args.streaming:
+            raw["train"] = load_split(data_args, data_args.train_split_name, data_args.data_dir, streaming=True)
+        else:
+            folders = [(data_args.data_dir, data_args.train_split_name)]
+            folders += [(extra, "train") for extra in data_args.extra_train_data_dirs]
+            parts = []
+            for folder, split in folders:
+                part = load_split(data_args, split, folder)
+                part = part.select_columns([data_args.audio_column_name, data_args.text_column_name])
+                # Remembered per utterance, so the model card can say how many hours each source gave.
+                parts.append(part.add_column("source", [Path(folder).name if folder else split] * len(part)))
+            raw["train"] = concatenate_datasets(parts).shuffle(seed=training_args.seed)
+            if data_args.max_train_samples is not None:
+                raw["train"] = raw["train"].select(range(min(data_args.max_train_samples, len(raw["train"]))))
+    if training_args.do_eval:
+        for name, folder in _eval_folders(data_args).items():
+            raw[name] = load_split(data_args, data_args.eval_split_name, folder)
+            if data_args.max_eval_samples is not None:
+                raw[name] = raw[name].select(range(min(data_args.max_eval_samples, len(raw[name]))))
+    if data_args.test_split_name is not None:
+        raw["test"] = load_split(data_args, data_args.test_split_name, data_args.data_dir)
+    return raw
+
+
+def _eval_folders(data_args: DataTrainingArguments) -> dict[str, str | None]:
+    """Split name → folder: `eval` alone, or one `eval_<folder name>` per folder with --extra_eval_data_dirs."""
+    if not data_args.extra_eval_data_dirs:
+        return {"eval": data_args.data_dir}
+    folders = [data_args.data_dir, *data_args.extra_eval_data_dirs]
+    names = [Path(folder).name for folder in folders]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Evaluation folders need distinct names to report them apart, got {names}.")
+    return {f"eval_{name}": folder for name, folder in zip(names, folders)}
+
+
+def run(
+    model_args: ModelArguments,
+    data_args: DataTrainingArguments,
+    augmentation_args: AugmentationArguments,
+    training_args: TrainingArguments,
+    command: list[str] | None = None,
+    callbacks: list[TrainerCallback] | None = None,
+) -> tuple[Trainer, dict[str, float]]:
+    """Train and/or evaluate; `command` (default: this process's argv) goes into the model card."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    if not training_args.should_log:
+        logger.setLevel(logging.WARNING)
+    datasets.utils.logging.set_verbosity_warning()
+    transformers.utils.logging.set_verbosity_warning()
+    set_seed(training_args.seed)
+
+    if not (training_args.do_train or training_args.do_eval or data_args.test_split_name):
+        raise ValueError(
+            "Nothing to do: pass --do_train (train on --train_split_name), --do_eval (evaluate --eval_split_name) "
+            "and/or --test_split_name."
+        )
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and training_args.parallel_mode != ParallelMode.DISTRIBUTED:
+        raise ValueError(
+            "Launched with several processes, but Trainer is not running them as one distributed job (each would "
+            "train alone). On a machine without GPUs pass --use_cpu (DDP over gloo)."
+        )
+
+    # Our datasets hold raw audio ("input_values"); the collator turns it into "input_features".
+    training_args.remove_unused_columns = False
+    training_args.length_column_name = "input_length"
+    static = data_args.static_padding if data_args.static_padding is not None else training_args.torch_compile
+
+    # `--resume_from_checkpoint latest` picks the newest complete checkpoint-N in output_dir (e.g. after a crash).
+    resume_from = training_args.resume_from_checkpoint
+    if resume_from == "latest":
+        resume_from = latest_complete_checkpoint(training_args.output_dir)
+        if resume_from is None:
+            logger.info(f"no complete checkpoint in {training_args.output_dir}: starting from scratch")
+
+    raw = _load_raw_splits(data_args, training_args)
+
+    def transcripts():
+        texts = raw["train"] if "train" in raw else next(iter(raw.values()))
+        for text in texts.select_columns([data_args.text_column_name]):
+            yield normalize_transcript(text[data_args.text_column_name])
+
+    if resume_from and model_args.tokenizer_name_or_path is None and model_args.model_name_or_path is None:
+        model_args.tokenizer_name_or_path = resume_from  # the vocabulary the checkpoint was trained with
+    tokenizer = build_tokenizer(model_args, transcripts)
+    feature_extractor = (
+        AuTTinyFeatureExtractor.from_pretrained(model_args.model_name_or_path)
+        if model_args.model_name_or_path
+        else AuTTinyFeatureExtractor()
+    )
+    processor = AuTTinyProcessor(feature_extractor, tokenizer)
+    model = build_model(model_args, tokenizer)
+    output_frames = output_frames_fn(feature_extractor, model.config)
+    max_mel_length = model.config.max_mel_length
+    max_samples = data_args.max_duration_in_seconds * 16000
+    if static:
+        max_samples = min(max_samples, max_mel_length * feature_extractor.hop_length - 1)
+
+    # Decode, tokenize, filter, report.
+    reports, prepared = {}, {}
+    with training_args.main_process_first(desc="preprocess", local=False):
+        for name, dataset in raw.items():
+            if isinstance(dataset, IterableDataset):
+                prepare = make_prepare_fn(data_args, tokenizer, name == "train", output_frames)
+                prepared[name] = dataset.map(prepare, with_indices=True, remove_columns=dataset.column_names).filter(
+                    lambda ex: ex["feasible"] and ex["input_length"] <= max_samples
+                )
+            else:
+                prepared[name], reports[name] = prepare_dataset(
+                    dataset, data_args, tokenizer, name, name == "train", max_samples, output_frames
+                )
+
+    # Numpy rows: audio arrives as arrays, not as Python lists of floats (which cost more than the training step).
+    prepared = {name: dataset.with_format("numpy") for name, dataset in prepared.items()}
+    eval_sets = {name: dataset for name, dataset in prepared.items() if name.startswith("eval")}
+    eval_dataset = eval_sets.get("eval") if list(eval_sets) == ["eval"] else (
+        {name.removeprefix("eval_"): dataset for name, dataset in eval_sets.items()} or None
+    )  # fmt: skip
+
+    augmentation = augmentation_args.to_config()
+    augmenter = AcousticAugmenter(augmentation, seed=training_args.seed) if augmentation.enabled else None
+    callbacks = list(callbacks or [])
+    if augmenter is not None and "train" in prepared:
+        callbacks.append(AugmentationEpochCallback(augmenter))
+    collator = DataCollatorCTCWithPadding(
+        feature_extractor,
+        max_mel_length=max_mel_length if static else None,
+        max_label_length=math.ceil(max_mel_length / model.config.subsampling_factor) if static else None,
+        augmenter=augmenter,
+        output_frames=output_frames,
+        max_samples=int(max_samples),
+    )
+    card_kwargs = {"reports": reports, "notes": data_args.model_card_notes, "command": command}
+    if data_args.ship_best_to:
+        if training_args.metric_for_best_model is None:
+            raise ValueError("--ship_best_to needs --metric_for_best_model (e.g. wer, or mean_wer) to know what is best.")
+        callbacks.append(ShipBestCallback(data_args.ship_best_to, processor,
+                                          {**card_kwargs, "model_reference": data_args.ship_best_to}))  # fmt: skip
+    trainer = CTCTrainer(
+        model=model,
+        args=training_args,
+        data_collator=collator,
+        train_dataset=prepared.get("train"),
+        eval_dataset=eval_dataset,
+        processing_class=processor,
+        compute_metrics=make_compute_metrics(tokenizer),
+        preprocess_logits_for_metrics=argmax_logits,
+        callbacks=callbacks,
+    )
+
+    metrics = {}
+    if training_args.do_train:
+        result = trainer.train(resume_from_checkpoint=resume_from)
+        trainer.save_model()
+        trainer.log_metrics("train", result.metrics)
+        trainer.save_metrics("train", result.metrics)
+        trainer.save_state()
+        metrics.update({f"train_{k}" if not k.startswith("train") else k: v for k, v in result.metrics.items()})
+    if training_args.do_eval:
+        eval_metrics = trainer.evaluate()
+        trainer.log_metrics("eval", eval_metrics)
+        trainer.save_metrics("eval", eval_metrics)
+        metrics.update(eval_metrics)
+    if "test" in prepared:
+        test_metrics = trainer.evaluate(prepared["test"], metric_key_prefix="test")
+        trainer.log_metrics("test", test_metrics)
+        trainer.save_metrics("test", test_metrics)
+        metrics.update(test_metrics)
+
+    if trainer.is_world_process_zero():
+        processor.save_pretrained(training_args.output_dir)
+        shutil.rmtree(Path(training_args.output_dir) / "tokenizer", ignore_errors=True)  # left by older versions
+        card_metrics = {k: v for k, v in metrics.items() if k.split("_")[-1] in ("wer", "cer", "loss")}
+        write_model_card(training_args.output_dir, model, metrics=card_metrics, **card_kwargs)
+    if training_args.push_to_hub:
+        trainer.push_to_hub()
+    return trainer, metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Building an espeak-ng corpus: layout, metadata, byte-identical for a seed whatever the workers, CLI."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from uomni_hf.corpus import build
+from uomni_hf.corpus.build import METADATA_COLUMNS, build_corpus
+from uomni_hf.corpus.espeak import SpeakerConfig, voice_split
+from uomni_hf.corpus.text import SPLITS
+from uomni_hf.text_normalization import normalize_transcript
+
+from . import folder_bytes, read_metadata, requires_espeak
+
+
+NUM_UTTERANCES = {"train": 4, "validation": 2, "test": 2}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, dict]:
+    output_dir = tmp_path_factory.mktemp("corpus")
+    summary = build_corpus(output_dir, *NUM_UTTERANCES.values(), seed=0, num_workers=1)
+    return output_dir, summary
+
+
+@requires_espeak
+def test_corpus_layout_metadata_and_wav_files(corpus):
+    output_dir, summary = corpus
+    for split, count in NUM_UTTERANCES.items():
+        split_dir = output_dir / split
+        with open(split_dir / "metadata.csv", encoding="utf-8") as file:
+            assert file.readline().strip() == ",".join(METADATA_COLUMNS)
+        rows = read_metadata(split_dir)
+        assert len(rows) == count == summary["splits"][split]["utterances"]
+        assert sorted(path.name for path in split_dir.glob("*.wav")) == sorted(row["file_name"] for row in rows)
+        for row in rows:
+            info = sf.info(split_dir / row["file_name"])
+            assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+            assert abs(info.frames / 16000 - float(row["duration"])) < 1e-3
+            assert 0.3 < float(row["duration"]) < 15.0
+            assert normalize_transcript(row["text"]) == row["text"] != ""
+            assert voice_split(row["accent"], row["variant"]) == split
+            speaker = SpeakerConfig(row["accent"], row["variant"], int(row["rate"]), int(row["pitch"]))
+            assert row["speaker"] == speaker.name
+        hours = sum(float(row["duration"]) for row in rows) / 3600
+        assert summary["splits"][split]["hours"] == pytest.approx(hours, abs=1e-4)
+
+
+@requires_espeak
+def test_corpus_is_byte_identical_for_a_seed_whatever_the_workers(corpus, tmp_path):
+    output_dir, summary = corpus
+    summary_again = build_corpus(tmp_path / "again", *NUM_UTTERANCES.values(), seed=0, num_workers=2)
+    assert folder_bytes(tmp_path / "again") == folder_bytes(output_dir)
+    assert summary_again["splits"] == summary["splits"]
+
+    build_corpus(tmp_path / "other_seed", *NUM_UTTERANCES.values(), seed=1, num_workers=1)
+    other = folder_bytes(tmp_path / "other_seed")
+    assert other.keys() == folder_bytes(output_dir).keys()
+    assert read_metadata(tmp_path / "other_seed" / "train") != read_metadata(output_dir / "train")
+    assert other["train/train_0000000.wav"] != folder_bytes(output_dir)["train/train_0000000.wav"]
+
+
+@requires_espeak
+def test_corpus_loads_as_audiofolder(corpus, tmp_path):
+    from datasets import Audio, load_dataset
+
+    output_dir, _ = corpus
+    dataset = load_dataset("audiofolder", data_dir=str(output_dir), cache_dir=str(tmp_path / "cache"))
+    dataset = dataset.cast_column("audio", Audio(sampling_rate=16000))
+    assert set(dataset) == set(SPLITS)
+    for split, count in NUM_UTTERANCES.items():
+        assert dataset[split].num_rows == count
+        assert {"audio", "text", "speaker", "accent", "variant", "rate", "pitch", "duration"} <= set(
+            dataset[split].column_names
+        )
+        rows = {row["text"]: row for row in read_metadata(output_dir / split)}
+        example = dataset[split][0]
+        audio = example["audio"]
+        samples = audio.get_all_samples()
+        assert samples.sample_rate == 16000
+        assert samples.data.shape[0] == 1
+        assert samples.data.shape[1] == sf.info(output_dir / split / rows[example["text"]]["file_name"]).frames
+
+
+@requires_espeak
+def test_build_refuses_to_overwrite_unless_asked(corpus, tmp_path):
+    output_dir = tmp_path / "corpus"
+    build_corpus(output_dir, 1, 0, 0, seed=0, num_workers=1)
+    with pytest.raises(FileExistsError, match="overwrite"):
+        build_corpus(output_dir, 1, 0, 0, seed=0, num_workers=1)
+    build_corpus(output_dir, 1, 0, 0, seed=0, num_workers=1, overwrite=True)
+    assert len(list((output_dir / "train").glob("*.wav"))) == 1
+    assert not (output_dir / "validation").exists(), "an empty split folder would break load_dataset"
+
+
+@requires_espeak
+def test_cli_with_ljspeech_text_file(tmp_path, capsys):
+    text_file = tmp_path / "metadata.csv"
+    lines = [f"LJ{index:03d}|Raw {index}.|the extra sentence number {index}" for index in range(50)]
+    text_file.write_text("\n".join(lines), encoding="utf-8")
+    output_dir = tmp_path / "cli"
+    build.main(
+        ["--output_dir", str(output_dir), "--num_train", "2", "--num_validation", "1", "--num_test", "1",
+         "--seed", "3", "--text_file", str(text_file), "--num_workers", "1"]
+    )  # fmt: skip
+    summary = json.loads(capsys.readouterr().out)
+    assert {split: summary["splits"][split]["utterances"] for split in SPLITS} == {
+        "train": 2,
+        "validation": 1,
+        "test": 1,
+    }
+    for split in SPLITS:
+        assert all(re.fullmatch(r"[a-z' ]+", row["text"]) for row in read_metadata(output_dir / split))
+
+
+
+def test_unknown_engine_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="engine must be one of"):
+        build_corpus(tmp_path / "corpus", 1, 0, 0, engine="festival")
+    assert not (tmp_path / "corpus").exists()

@@ -1,0 +1,72 @@
+"""Sentence generation: normalized, varied, deterministic; extra texts mixed in and split; LJ001-LJ003 left out."""
+
+from uomni_hf.corpus.text import (
+    MAX_WORDS,
+    RESERVED_LJ_CHAPTERS,
+    _rng,
+    generate_sentence,
+    generate_sentences,
+    read_text_file,
+    split_extra_texts,
+)
+from uomni_hf.text_normalization import normalize_transcript
+
+
+def test_generated_sentences_are_normalized_varied_and_deterministic():
+    sentences = generate_sentences(300, seed=0)
+    assert sentences == generate_sentences(300, seed=0)
+    assert sentences != generate_sentences(300, seed=1)
+    assert generate_sentences(10, seed=0) == sentences[:10]
+    for sentence in sentences:
+        assert normalize_transcript(sentence) == sentence
+        assert 1 <= len(sentence.split()) <= MAX_WORDS
+    words = {word for sentence in sentences for word in sentence.split()}
+    assert len(words) > 1000, "a broad vocabulary"
+    assert len(set(sentences)) > 280
+    assert {"one", "two", "three"} & words, "spelled-out numbers"
+    assert set("abcdefghijklmnopqrstuvwxyz") <= set("".join(sentences))
+
+
+def test_extra_texts_are_mixed_in_normalized_and_truncated():
+    extra = ["Mr. Brown paid $5 for it.", " ".join(["word"] * 40)]
+    sentences = generate_sentences(100, seed=0, extra_texts=extra)
+    assert "mister brown paid five dollars for it" in sentences
+    assert " ".join(["word"] * MAX_WORDS) in sentences
+    assert 20 < sum(sentence.startswith(("mister brown", "word word")) for sentence in sentences) < 80
+
+
+def test_read_text_file_plain_and_ljspeech(tmp_path):
+    plain = tmp_path / "sentences.txt"
+    plain.write_text("first sentence\n\n  second one  \n", encoding="utf-8")
+    assert read_text_file(plain) == ["first sentence", "second one"]
+    ljspeech = tmp_path / "metadata.csv"
+    ljspeech.write_text(
+        "LJ004-0001|Printing, in 1905.|Printing, in nineteen oh five.\nLJ004-0002|Dr. X|Doctor X\n", encoding="utf-8"
+    )
+    assert read_text_file(ljspeech) == ["Printing, in nineteen oh five.", "Doctor X"]
+
+
+def test_split_extra_texts_puts_each_text_in_one_split():
+    texts = [f"sentence number {index}" for index in range(1000)]
+    splits = split_extra_texts(texts)
+    assert sorted(sum(splits.values(), [])) == sorted(texts)
+    assert split_extra_texts(texts) == splits
+    assert 850 < len(splits["train"]) < 950
+    assert 20 < len(splits["validation"]) < 80 and 20 < len(splits["test"]) < 80
+
+
+
+def test_read_text_file_leaves_out_the_reserved_lj_chapters(tmp_path):
+    ljspeech = tmp_path / "metadata.csv"
+    ids = ["LJ001-0001", "LJ002-0100", "LJ003-0346", "LJ004-0001", "LJ010-0002", "LJ0011-0001"]
+    ljspeech.write_text("".join(f"{id_}|raw {id_}|text of {id_}\n" for id_ in ids), encoding="utf-8")
+    assert RESERVED_LJ_CHAPTERS == ("LJ001", "LJ002", "LJ003")
+    assert read_text_file(ljspeech) == ["text of LJ004-0001", "text of LJ010-0002", "text of LJ0011-0001"]
+    plain = tmp_path / "plain.txt"
+    plain.write_text("LJ001 is only a word here\n", encoding="utf-8")  # no | column: not an LJ Speech id
+    assert read_text_file(plain) == ["LJ001 is only a word here"]
+
+
+def test_generate_sentence_depends_only_on_its_generator():
+    assert generate_sentence(_rng(4, "x", 7)) == generate_sentence(_rng(4, "x", 7))
+    assert generate_sentences(5, seed=2)[3] == generate_sentence(_rng(2, "sentence", 3))

@@ -1,0 +1,195 @@
+"""The training run: compiled training, resume, two processes, loss scaling, evaluation sets, the shipped folder,
+the model card and the Hub."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import TrainerCallback, pipeline
+
+from uomni_hf.training import main, parse_args, run
+
+from ..conftest import train_args
+
+
+def test_compiled_training_lowers_eval_loss_and_saves_a_pipeline_ready_folder(corpus, tmp_path):
+    torch._dynamo.reset()
+    output = tmp_path / "run"
+    metrics = main(
+        train_args(
+            corpus, output,
+            "--do_train", "--do_eval", "--test_split_name", "test",
+            "--torch_compile", "--dataloader_drop_last", "--per_device_eval_batch_size", "1",
+            "--max_steps", "24", "--eval_strategy", "steps", "--eval_steps", "24", "--eval_on_start",
+            "--save_strategy", "no",
+        )
+    )  # fmt: skip
+    history = json.loads((output / "trainer_state.json").read_text())["log_history"]
+    eval_losses = [entry["eval_loss"] for entry in history if "eval_loss" in entry]
+    assert len(eval_losses) >= 2 and eval_losses[-1] < 0.9 * eval_losses[0], eval_losses
+    assert 0.0 <= metrics["eval_wer"] and 0.0 <= metrics["test_cer"]
+    config = json.loads((output / "config.json").read_text())
+    assert config["max_mel_length"] == 800 and config["num_hidden_layers"] == 1
+    card = (output / "README.md").read_text()
+    assert "--torch_compile" in card and "test_cer" in card
+    assert {"model.safetensors", "tokenizer.json", "processor_config.json", "modeling_aut_tiny.py"} <= {
+        p.name for p in output.iterdir()
+    }
+
+    asr = pipeline("automatic-speech-recognition", model=str(output))
+    wav = sorted((corpus / "test").glob("*.wav"))[0]
+    result = asr(str(wav))
+    assert isinstance(result["text"], str)
+
+
+class StopAtStep(TrainerCallback):
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            control.should_training_stop = True
+
+
+def test_resume_from_checkpoint_reaches_the_same_weights(corpus, tmp_path):
+    # With acoustic augmentation on: its draws are seeded per (seed, epoch, example), so a resumed run draws alike.
+    common = ["--do_train", "--max_steps", "6", "--save_strategy", "steps", "--save_steps", "3",
+              "--speed_perturbation", "0.9", "1.1", "--noise_prob", "0.5", "--reverb_prob", "0.5", "--eq_prob", "0.5",
+              "--num_rooms", "4", "--dataloader_num_workers", "1"]  # fmt: skip
+    main(train_args(corpus, tmp_path / "straight", *common))
+    interrupted = tmp_path / "interrupted"
+    run(*parse_args(train_args(corpus, interrupted, *common)), callbacks=[StopAtStep(3)])
+    assert json.loads((interrupted / "trainer_state.json").read_text())["global_step"] == 3
+    main(train_args(corpus, interrupted, *common, "--resume_from_checkpoint", "latest"))
+    assert json.loads((interrupted / "trainer_state.json").read_text())["global_step"] == 6
+    straight = load_file(tmp_path / "straight" / "model.safetensors")
+    resumed = load_file(interrupted / "model.safetensors")
+    for name in straight:
+        torch.testing.assert_close(resumed[name], straight[name], atol=1e-6, rtol=1e-5, msg=name)
+
+
+WORKER = """
+import os, sys, torch
+from uomni_hf.training import parse_args, run
+trainer, _ = run(*parse_args(sys.argv[1:]))
+state = {k: v.detach().cpu() for k, v in trainer.model.state_dict().items()}
+torch.save(state, os.path.join(sys.argv[sys.argv.index("--output_dir") + 1], f"rank{os.environ['RANK']}.pt"))
+"""
+
+
+def test_two_processes_with_torchrun_end_with_identical_weights(corpus, tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    output = tmp_path / "ddp"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+        str(script), *train_args(corpus, output, "--do_train", "--max_steps", "4", "--save_strategy", "no",
+                                 "--ddp_backend", "gloo", "--use_cpu"),
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-4000:]
+    rank0, rank1 = torch.load(output / "rank0.pt"), torch.load(output / "rank1.pt")
+    assert rank0.keys() == rank1.keys()
+    for name in rank0:
+        torch.testing.assert_close(rank0[name], rank1[name], msg=name)
+    state = json.loads((output / "trainer_state.json").read_text())
+    assert state["global_step"] == 4
+    # The loss is a mean over utterances, not multiplied by the number of processes: it matches one process with
+    # the same global batch (not to the last digit: accelerate shards the sampled batches differently, so the two
+    # runs see other utterances; a loss scaled by the world size would be 2x).
+    one = tmp_path / "one"
+    main(train_args(corpus, one, "--do_train", "--max_steps", "4", "--save_strategy", "no",
+                    "--per_device_train_batch_size", "16", "--use_cpu"))  # fmt: skip
+    single = json.loads((one / "trainer_state.json").read_text())["log_history"]
+    distributed = state["log_history"]
+    assert distributed[0]["step"] == single[0]["step"] == 2
+    assert distributed[0]["loss"] == pytest.approx(single[0]["loss"], rel=0.05)
+
+
+NO_NOISE = (
+    "num_hidden_layers=1,intermediate_size=256,hidden_dropout=0.0,attention_dropout=0.0,activation_dropout=0.0,"
+    "final_dropout=0.0,apply_spec_augment=False"
+)
+ONE_SGD_STEP = [
+    "--do_train", "--max_steps", "1", "--save_strategy", "no", "--logging_steps", "1", "--config_overrides", NO_NOISE,
+    "--optim", "sgd", "--learning_rate", "0.5", "--weight_decay", "0", "--max_grad_norm", "0",
+    "--lr_scheduler_type", "constant", "--warmup_steps", "0",
+]  # fmt: skip
+
+
+def test_gradient_accumulation_gives_the_loss_and_gradients_of_the_full_batch(corpus, tmp_path):
+    """Trainer must average over accumulation steps itself: the CTC loss is already a per-utterance mean."""
+    runs = {}
+    for name, batch, accumulation in (("full", "4", "1"), ("accumulated", "2", "2")):
+        trainer, _ = run(*parse_args(train_args(corpus, tmp_path / name, *ONE_SGD_STEP,
+                                                "--per_device_train_batch_size", batch,
+                                                "--gradient_accumulation_steps", accumulation)))  # fmt: skip
+        runs[name] = trainer
+    losses = {name: t.state.log_history[0]["loss"] for name, t in runs.items()}
+    assert losses["accumulated"] == pytest.approx(losses["full"], rel=1e-4), losses
+    full, accumulated = (dict(t.model.named_parameters()) for t in runs.values())
+    for name, parameter in full.items():  # one SGD step: equal weights mean equal gradients
+        torch.testing.assert_close(accumulated[name], parameter, atol=1e-6, rtol=1e-4, msg=name)
+
+
+def test_nothing_to_do_is_an_error_that_says_what_is_missing(corpus, tmp_path):
+    with pytest.raises(ValueError, match="--do_train.*--do_eval"):
+        main(train_args(corpus, tmp_path / "idle"))
+
+
+def test_several_evaluation_sets_are_reported_apart_and_the_best_checkpoint_is_shipped(corpus, tmp_path):
+    ship = tmp_path / "shipped"
+    other = tmp_path / "other_voices"
+    (other / "validation").mkdir(parents=True)
+    for file in (corpus / "test").iterdir():  # a second evaluation set, under its own name
+        (other / "validation" / file.name).symlink_to(file)
+    metrics = main(train_args(
+        corpus, tmp_path / "run", "--do_train", "--do_eval", "--max_steps", "4", "--extra_eval_data_dirs", str(other),
+        "--eval_strategy", "steps", "--eval_steps", "2", "--save_strategy", "steps", "--save_steps", "2",
+        "--metric_for_best_model", "mean_wer", "--greater_is_better", "false", "--ship_best_to", str(ship),
+    ))  # fmt: skip
+    corpus_name = corpus.name
+    for name in (corpus_name, "other_voices"):
+        assert 0 <= metrics[f"eval_{name}_wer"]
+    mean = (metrics[f"eval_{corpus_name}_wer"] + metrics["eval_other_voices_wer"]) / 2
+    assert metrics["eval_mean_wer"] == pytest.approx(mean)
+    state = json.loads((tmp_path / "run" / "trainer_state.json").read_text())
+    best_step = state["best_global_step"]
+    best = load_file(tmp_path / "run" / f"checkpoint-{best_step}" / "model.safetensors")
+    shipped = load_file(ship / "model.safetensors")
+    for name in best:
+        torch.testing.assert_close(shipped[name], best[name], msg=name)
+    card = (ship / "README.md").read_text()
+    assert f"Shipped from step {best_step}" in card and "mean_wer" in card
+    assert pipeline("automatic-speech-recognition", model=str(ship))(str(sorted((corpus / "test").glob("*.wav"))[0]))
+
+
+def test_push_to_hub_uploads_the_model_card_uomni_train_wrote(corpus, tmp_path, monkeypatch):
+    from huggingface_hub import HfApi
+
+    uploads = []
+
+    class Repo:
+        repo_id = "uomni/aut-tiny-test"
+
+    def upload_folder(self, *, repo_id, folder_path, **kwargs):
+        card = Path(folder_path) / "README.md"
+        uploads.append((repo_id, Path(folder_path), card.read_text() if card.exists() else None))
+
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kwargs: Repo())
+    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    output = tmp_path / "pushed"
+    main(train_args(corpus, output, "--do_train", "--max_steps", "2", "--save_strategy", "no", "--push_to_hub",
+                    "--hub_model_id", "uomni/aut-tiny-test", "--hub_token", "hf_fake"))  # fmt: skip
+    assert uploads, "nothing was uploaded"
+    repo_id, folder, card = uploads[-1]
+    assert repo_id == "uomni/aut-tiny-test" and folder == output
+    assert "## Training command" in card and "--push_to_hub" in card  # ours, not Trainer's generic card
+    assert card == (output / "README.md").read_text()
