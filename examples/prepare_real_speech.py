@@ -59,28 +59,20 @@ def main(argv: list[str] | None = None) -> None:
     shared, output = Path(args.shared), Path(args.output_dir)
 
     so762_train = read_rows(shared / "speechocean762" / "train")
-    so762_test = read_rows(shared / "speechocean762" / "test")
-    held_out = [row for row in so762_train if row["speaker"] in SO762_VALIDATION]
-    write_split([r for r in so762_train if r["speaker"] not in SO762_VALIDATION], shared / "speechocean762" / "train",
-                output / "so762" / "train")  # fmt: skip
-    write_split(held_out, shared / "speechocean762" / "train", output / "so762" / "validation")
-    write_split(so762_test, shared / "speechocean762" / "test", output / "so762" / "test")
-
     kokoro = read_rows(shared / "kokoro-lj" / "train")
     reserved = [row for row in kokoro if voices_of(row["speaker"]) & set(RESERVED_FOR_TEST)]
     if reserved:
         raise ValueError(f"{len(reserved)} kokoro-lj utterances use voices reserved for testing: {reserved[0]}")
-    validation = [row for row in kokoro if row["speaker"] in KOKORO_VALIDATION]
-    train = [row for row in kokoro if not voices_of(row["speaker"]) & set(KOKORO_VALIDATION)]
-    write_split(train, shared / "kokoro-lj" / "train", output / "kokoro" / "train")
-    write_split(validation, shared / "kokoro-lj" / "train", output / "kokoro" / "validation")
-
-    for name, rows in [("so762/train", so762_train), ("so762/validation", held_out), ("so762/test", so762_test),
-                       ("kokoro/train", train), ("kokoro/validation", validation)]:  # fmt: skip
-        if name == "so762/train":
-            rows = [r for r in rows if r["speaker"] not in SO762_VALIDATION]
+    splits = {
+        "so762/train": ([r for r in so762_train if r["speaker"] not in SO762_VALIDATION], "speechocean762/train"),
+        "so762/validation": ([r for r in so762_train if r["speaker"] in SO762_VALIDATION], "speechocean762/train"),
+        "so762/test": (read_rows(shared / "speechocean762" / "test"), "speechocean762/test"),
+        "kokoro/train": ([r for r in kokoro if not voices_of(r["speaker"]) & set(KOKORO_VALIDATION)], "kokoro-lj/train"),
+        "kokoro/validation": ([r for r in kokoro if r["speaker"] in KOKORO_VALIDATION], "kokoro-lj/train"),
+    }
+    for name, (rows, source) in splits.items():
+        write_split(rows, shared / source, output / name)
         print(f"{output / name}: {len(rows)} utterances, {len({r['speaker'] for r in rows})} speakers")
-
 
 if __name__ == "__main__":
     main()

@@ -33,7 +33,7 @@ $PY -m uomni_hf.training \
     --data_dir "$DATA/so762" \
     --extra_train_data_dirs "$DATA/so762" "$DATA/so762" "$DATA/kokoro" "$DATA/kokoro" "$DATA/kokoro" "$DATA/espeak" \
     --extra_eval_data_dirs "$DATA/kokoro" "$DATA/espeak" --max_eval_samples 200 \
-    --metric_for_best_model mean_wer --greater_is_better false \
+    --metric_for_best_model mean_wer --greater_is_better false --eval_on_start \
     --do_train --do_eval --use_cpu --bf16 --seed 0 --dataloader_num_workers 1 \
     --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
     --learning_rate 8e-4 --warmup_steps 300 --weight_decay 0.01 --max_steps "$MAX_STEPS" \

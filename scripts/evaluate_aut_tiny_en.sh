@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Test-set WER/CER of an English AuT-Tiny CTC folder, as the README and the model card report them:
+#   speechocean762 `test` (2,500 utterances, 125 speakers never trained on),
+#   Kokoro-82M speech of the six reserved voices (240 utterances of the project's sentence generator),
+#   espeak-ng test voices (500 utterances of `uomni-make-corpus --seed 1`, voices never trained on).
+#
+#   bash scripts/evaluate_aut_tiny_en.sh [MODEL_DIR]     # default: checkpoints/aut-tiny-ctc-en
+#
+# Builds what is missing first: the data layout (examples/prepare_real_speech.py), the espeak-ng corpus, and the
+# Kokoro test set (needs `pip install -e '.[kokoro]'` and kokoro-js@1.2.1's voices: see the README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL=${1:-checkpoints/aut-tiny-ctc-en}
+PY=${PY:-.venv/bin/python}
+SHARED=${SHARED:-../shared/data}
+DATA=${DATA:-runs/data}
+KOKORO_VOICES=${KOKORO_VOICES:-runs/kokoro-js/package/voices}
+OUT=${OUT:-runs/eval/$(basename "$MODEL")}
+
+$PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA" > /dev/null
+if [ ! -f "$DATA/espeak/test/metadata.csv" ]; then
+    $PY -m uomni_hf.corpus.build --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
+        --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
+fi
+if [ ! -f "$DATA/kokoro-reserved/test/metadata.csv" ]; then
+    $PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" --kokoro_blend_probability 0 \
+        --kokoro_speed_range 0.85 1.15 --kokoro_accent auto --output_dir "$DATA/kokoro-reserved" \
+        --num_train 0 --num_validation 0 --num_test 240 --seed 0 --num_workers 1
+fi
+$PY -m uomni_hf.training --model_name_or_path "$MODEL" --data_dir "$DATA/so762" \
+    --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak" --eval_split_name test --do_eval \
+    --output_dir "$OUT" --per_device_eval_batch_size 32 --report_to none --disable_tqdm true --use_cpu
