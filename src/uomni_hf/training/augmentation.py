@@ -6,11 +6,13 @@ impulse response), additive noise at a random SNR (coloured noise, or babble mad
 microphone colouring (a random EQ), a telephone or codec channel (8 kHz band-limited round trip, G.711 µ-law, GSM,
 low-bitrate MP3) and gain with clipping.
 
-Libraries, chosen by speed on 2 CPU cores (`benchmarks/bench_augmentation.py`): pedalboard (Spotify's JUCE-based C++
-effects) for filters, EQ, resampling and the GSM and MP3 codecs: 5× faster than audiomentations'
-`SevenBandParametricEQ` for an EQ, and the only one of the three with a GSM codec; pyroomacoustics for room impulse
-responses, simulated once per run into a bank and applied by FFT convolution (0.5 ms per audio second), where
-audiomentations' `RoomSimulator` simulates a room for every call (17 ms per audio second).
+Libraries, chosen by speed on 2 CPU cores (`benchmarks/bench_augmentation.py`, ms of one core per audio second):
+pedalboard (Spotify's JUCE-based C++ effects) for filters, EQ, resampling and the GSM and MP3 codecs (EQ 0.77 vs
+audiomentations' `SevenBandParametricEQ` 0.95; audiomentations has no GSM codec and its MP3 needs extra packages);
+pyroomacoustics for room impulse responses, simulated once per run into a bank and applied by FFT convolution
+(0.49), where audiomentations' `RoomSimulator` simulates a room for every call (33). The whole chain at the training
+probabilities costs about 2.7 ms per audio second, as much as an eager training step of the model: run it in
+dataloader workers (`--dataloader_num_workers`).
 
 Every draw comes from a generator seeded by (seed, epoch, example index): the same example in the same epoch is
 augmented the same way in a resumed run as in an uninterrupted one, whatever process or worker handles it.

@@ -17,8 +17,8 @@ def write_model_card(
     model_reference: str | None = None,
 ) -> ModelCard:
     """Write `output_dir/README.md`; `model_reference` is what the usage example loads (default: `output_dir`)."""
-    program = "python -m uomni_hf.training" if sys.argv[0].endswith("__main__.py") else Path(sys.argv[0]).name
-    command = " ".join(shlex.quote(arg) for arg in command or [program, *sys.argv[1:]])
+    program = ["python", "-m", "uomni_hf.training"] if sys.argv[0].endswith("__main__.py") else [Path(sys.argv[0]).name]
+    command = " ".join(shlex.quote(arg) for arg in command or [*program, *sys.argv[1:]])
     encoder_params = sum(p.numel() for p in model.model.parameters())
     data_rows = "\n".join(
         f"| {name} | {r['utterances']} | {r['hours']:.2f} | {r['ctc_infeasible']} |" for name, r in reports.items()
