@@ -18,6 +18,7 @@ RUN=${RUN:-runs/aut-tiny-ctc-en}
 SHIP=${SHIP:-checkpoints/aut-tiny-ctc-en}
 MAX_STEPS=${MAX_STEPS:-3000}
 DECAY_STEPS=${DECAY_STEPS:-900}
+LEARNING_RATE=${LEARNING_RATE:-8e-4}
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
@@ -36,7 +37,7 @@ $PY -m uomni_hf.training \
     --metric_for_best_model mean_wer --greater_is_better false --eval_on_start \
     --do_train --do_eval --use_cpu --bf16 --seed 0 --dataloader_num_workers 1 \
     --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
-    --learning_rate 8e-4 --warmup_steps 300 --weight_decay 0.01 --max_steps "$MAX_STEPS" \
+    --learning_rate "$LEARNING_RATE" --warmup_steps 300 --weight_decay 0.01 --max_steps "$MAX_STEPS" \
     --lr_scheduler_type warmup_stable_decay --lr_scheduler_kwargs "{\"num_decay_steps\": $DECAY_STEPS}" \
     --speed_perturbation 0.9 1.0 1.1 --reverb_prob 0.4 --noise_prob 0.5 --noise_snr_db 5 30 --eq_prob 0.5 \
     --telephone_prob 0.15 --gain_prob 0.5 --clipping_prob 0.05 \
