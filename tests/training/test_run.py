@@ -193,3 +193,26 @@ def test_push_to_hub_uploads_the_model_card_uomni_train_wrote(corpus, tmp_path, 
     assert repo_id == "uomni/aut-tiny-test" and folder == output
     assert "## Training command" in card and "--push_to_hub" in card  # ours, not Trainer's generic card
     assert card == (output / "README.md").read_text()
+
+
+def test_the_shipped_folder_is_rewritten_only_when_the_run_beats_its_starting_weights(tiny_config, processor, tmp_path):
+    """With --eval_on_start the starting weights' score is the bar (Trainer itself does not count it as a best)."""
+    from types import SimpleNamespace
+
+    from uomni_hf import AuTTinyForCTC
+    from uomni_hf.training.run import ShipBestCallback
+
+    model = AuTTinyForCTC(tiny_config)
+    args = SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False)
+    callback = ShipBestCallback(str(tmp_path / "shipped"), processor, {"reports": {}, "notes": None, "command": ["x"]})
+
+    def state(best: float) -> SimpleNamespace:
+        return SimpleNamespace(is_world_process_zero=True, global_step=500, best_global_step=500, best_metric=best,
+                               epoch=1.0, log_history=[{"step": 0, "eval_mean_wer": 0.62},
+                                                       {"step": 500, "eval_mean_wer": best}])  # fmt: skip
+
+    callback.on_save(args, state(0.63), None, model=model)
+    assert not (tmp_path / "shipped").exists()  # worse than where it started: left alone
+    callback.on_save(args, state(0.60), None, model=model)
+    assert (tmp_path / "shipped" / "model.safetensors").is_file()
+    assert "0.6000" in (tmp_path / "shipped" / "README.md").read_text()

@@ -76,8 +76,22 @@ class ShipBestCallback(TrainerCallback):
         self.processor = processor
         self.card_kwargs = card_kwargs
 
+    @staticmethod
+    def _starting_value(args, state) -> float | None:
+        """The metric of the weights the run started from (`--eval_on_start`): what the shipped folder holds when
+        the run warm-starts from it. Trainer does not count that evaluation towards its best."""
+        key = args.metric_for_best_model
+        key = key if key.startswith("eval_") else f"eval_{key}"
+        return next((entry[key] for entry in state.log_history if entry.get("step") == 0 and key in entry), None)
+
     def on_save(self, args, state, control, model=None, **kwargs):
         if not state.is_world_process_zero or state.best_global_step != state.global_step:
+            return
+        start = self._starting_value(args, state)
+        better = (lambda a, b: a > b) if args.greater_is_better else (lambda a, b: a < b)
+        if start is not None and not better(state.best_metric, start):
+            logger.info(f"step {state.global_step}: {args.metric_for_best_model} {state.best_metric:.4f} does not beat "
+                        f"the starting weights' {start:.4f}; {self.folder} is left as it is")  # fmt: skip
             return
         evaluation = {k: v for entry in state.log_history if entry.get("step") == state.global_step
                       for k, v in entry.items() if k.startswith("eval_") and k.split("_")[-1] in ("wer", "cer", "loss")}  # fmt: skip
