@@ -137,7 +137,7 @@ def test_word_timestamps_land_within_two_output_frames(asr):
     start_errors, end_errors = np.array(errors).T
     # Enough recognized words to measure timestamps on (a third of those spoken). How many isolated espeak-ng words
     # are recognized is accuracy, measured on the espeak-ng test voices (README); the checkpoint trained on real and
-    # Kokoro speech recognizes 43 % of these words, the earlier espeak-ng-heavy one over half.
+    # Kokoro speech recognizes under half of these words (43 % after its first run), the earlier one over half.
     assert len(errors) >= sum(len(s.split()) for s in TIMESTAMP_SENTENCES) * len(TIMESTAMP_VOICES) / 3
     # Measured on these words: 95 % of starts and 90 % of ends within ±0.16 s (75 % of ends without the one-frame
     # word-end extension, which moves the typical end error from 0.07 s to 0.10 s but brings the late ones in).
