@@ -137,7 +137,7 @@ class AuTTinyConvSubsampler(nn.Module):
             hidden_states = self.activation(conv(hidden_states))
             if lengths is not None:
                 # Zero the padded frames so the next kernel sees exactly what an unpadded utterance would.
-                lengths = (lengths + self.config.conv_stride - 1) // self.config.conv_stride
+                lengths = self.config.num_output_frames(lengths, num_convs=1)
                 mask = lengths_to_mask(lengths, hidden_states.shape[-1])
                 hidden_states = hidden_states * mask[:, None, :].to(hidden_states.dtype)
         return hidden_states.transpose(1, 2)
@@ -485,7 +485,7 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
             )
         if torch.compiler.is_compiling():
             return  # value checks are data-dependent and would break the graph
-        real = (labels != -100) & (labels != self.config.pad_token_id)
+        real = self._label_mask(labels)
         if (labels[real] >= self.config.vocab_size).any():
             raise ValueError(
                 f"`labels` contain token ids >= vocab_size ({self.config.vocab_size}), up to "
@@ -501,10 +501,13 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 "target cannot contain the blank, and padding goes at the end."
             )
 
+    def _label_mask(self, labels: torch.Tensor) -> torch.Tensor:
+        """True at real labels; -100 and the blank/pad id are padding, as in Transformers' CTC loss."""
+        return (labels != -100) & (labels != self.config.pad_token_id)
+
     def _warn_infeasible(self, labels: torch.Tensor, input_lengths: torch.Tensor):
         """CTC needs a frame per label plus a blank between equal neighbours; say so when a transcript cannot fit."""
-        label_mask = (labels != -100) & (labels != self.config.pad_token_id)
-        infeasible = int((ctc_frames_needed(labels, label_mask) > input_lengths).sum())
+        infeasible = int((ctc_frames_needed(labels, self._label_mask(labels)) > input_lengths).sum())
         if infeasible:
             outcome = "get zero loss (ctc_zero_infinity)" if self.config.ctc_zero_infinity else "make the loss infinite"
             logger.warning(

@@ -145,10 +145,11 @@ class AuTTinyConfig(PreTrainedConfig):
         """Audio samples per output frame (160 × 8 = 1280); the ASR pipeline uses it for chunking and timestamps."""
         return self.hop_length * self.subsampling_factor
 
-    def num_output_frames(self, num_mel_frames):
-        """Output frames for `num_mel_frames` mel frames (an int or a tensor): each stride-s convolution with a centred
-        odd kernel turns T frames into ceil(T / s). The one place this arithmetic lives."""
-        for _ in self.conv_channels:
+    def num_output_frames(self, num_mel_frames, num_convs: int | None = None):
+        """Output frames for `num_mel_frames` mel frames (an int or a tensor) after the first `num_convs` convolutions
+        (default: all): each stride-s convolution with a centred odd kernel turns T frames into ceil(T / s). The one
+        place this arithmetic lives."""
+        for _ in range(len(self.conv_channels) if num_convs is None else num_convs):
             num_mel_frames = (num_mel_frames + self.conv_stride - 1) // self.conv_stride
         return num_mel_frames
 

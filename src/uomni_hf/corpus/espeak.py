@@ -144,13 +144,18 @@ def _spelled_out_words(trace: str) -> set[str]:
 def synthesize(text: str, speaker: SpeakerConfig) -> np.ndarray:
     """Speak `text` with espeak-ng and return float32 mono audio at 16 kHz.
 
-    espeak-ng writes 22,050 Hz WAV; torchcodec (FFmpeg) decodes and resamples it, the same decoder `datasets` uses.
+    espeak-ng writes 22,050 Hz WAV, which `decode_to_16k` resamples.
     """
+    arguments = ["-v", speaker.voice, "-s", str(speaker.rate), "-p", str(speaker.pitch), "--stdout"]
+    return decode_to_16k(_run_espeak(arguments, text))
+
+
+def decode_to_16k(encoded: bytes) -> np.ndarray:
+    """An encoded file (WAV, ...) as float32 mono audio at `SAMPLING_RATE`, decoded and resampled by FFmpeg through
+    torchcodec, the decoder `datasets` uses."""
     from torchcodec.decoders import AudioDecoder
 
-    arguments = ["-v", speaker.voice, "-s", str(speaker.rate), "-p", str(speaker.pitch), "--stdout"]
-    wav_bytes = _run_espeak(arguments, text)
-    samples = AudioDecoder(wav_bytes, sample_rate=SAMPLING_RATE).get_all_samples()
+    samples = AudioDecoder(encoded, sample_rate=SAMPLING_RATE).get_all_samples()
     return samples.data.mean(dim=0).numpy().astype(np.float32)
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .espeak import SAMPLING_RATE
+from .espeak import SAMPLING_RATE, decode_to_16k
 from .text import SPLITS, _rng
 
 
@@ -302,14 +302,12 @@ class KokoroEngine:
 def resample_to_16k(audio: np.ndarray, sampling_rate: int) -> np.ndarray:
     """Mono float32 audio at `SAMPLING_RATE`, resampled by FFmpeg through torchcodec, the decoder `datasets` uses."""
     import soundfile as sf
-    from torchcodec.decoders import AudioDecoder
 
     if sampling_rate == SAMPLING_RATE:
         return audio.astype(np.float32)
     buffer = io.BytesIO()
     sf.write(buffer, audio, sampling_rate, format="WAV", subtype="FLOAT")
-    samples = AudioDecoder(buffer.getvalue(), sample_rate=SAMPLING_RATE).get_all_samples()
-    return samples.data.mean(dim=0).numpy().astype(np.float32)
+    return decode_to_16k(buffer.getvalue())
 
 
 def _write_voices_file(folder: Path, tables: Mapping[str, np.ndarray]) -> Path:

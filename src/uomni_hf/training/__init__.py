@@ -1,7 +1,7 @@
 """`uomni-train`: CTC training of AuT-Tiny with Transformers' Trainer (arguments, data, acoustic augmentation,
 collation, the run itself, and the model card it writes)."""
 
-from .arguments import AugmentationArguments, DataTrainingArguments, ModelArguments, parse_args
+from .arguments import DataTrainingArguments, ModelArguments, parse_args
 from .augmentation import AcousticAugmenter, AugmentationConfig
 from .collator import DataCollatorCTCWithPadding
 from .data import is_feasible, output_frames_fn
@@ -10,7 +10,6 @@ from .run import build_model, build_tokenizer, latest_complete_checkpoint, main,
 
 __all__ = [
     "AcousticAugmenter",
-    "AugmentationArguments",
     "AugmentationConfig",
     "DataCollatorCTCWithPadding",
     "DataTrainingArguments",

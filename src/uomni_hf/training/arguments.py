@@ -1,4 +1,5 @@
-"""Command-line arguments of `uomni-train`: model, data and augmentation, beside Transformers' `TrainingArguments`."""
+"""Command-line arguments of `uomni-train`: model and data, beside the augmentation settings
+(`augmentation.AugmentationConfig`) and Transformers' `TrainingArguments`."""
 
 import os
 import sys
@@ -81,46 +82,12 @@ class DataTrainingArguments:
     )  # fmt: skip
 
 
-@dataclass
-class AugmentationArguments:
-    """Acoustic augmentation of training audio (`training/augmentation.py`); every effect is off unless asked for."""
-
-    speed_perturbation: list[float] = field(
-        default_factory=list, metadata={"help": "Speed factors drawn per training utterance, e.g. 0.9 1.0 1.1.", "nargs": "*"}
-    )
-    reverb_prob: float = field(default=0.0, metadata={"help": "Probability of a simulated room's reverberation."})
-    noise_prob: float = field(default=0.0, metadata={"help": "Probability of additive noise (coloured or babble)."})
-    noise_snr_db: list[float] = field(default_factory=lambda: [5.0, 30.0], metadata={"nargs": 2})
-    babble_fraction: float = field(default=0.3, metadata={"help": "Share of the noise that is babble of other utterances."})
-    eq_prob: float = field(default=0.0, metadata={"help": "Probability of a random microphone EQ."})
-    telephone_prob: float = field(default=0.0, metadata={"help": "Probability of a telephone line or lossy codec."})
-    gain_prob: float = field(default=0.0, metadata={"help": "Probability of a random gain (--gain_db range)."})
-    gain_db: list[float] = field(default_factory=lambda: [-20.0, 10.0], metadata={"nargs": 2})
-    clipping_prob: float = field(default=0.0, metadata={"help": "Probability of clipping (0-12 dB of overdrive)."})
-    num_rooms: int = field(default=64, metadata={"help": "Simulated rooms in the impulse-response bank."})
-
-    def to_config(self) -> AugmentationConfig:
-        return AugmentationConfig(
-            speed_factors=list(self.speed_perturbation),
-            reverb_prob=self.reverb_prob,
-            noise_prob=self.noise_prob,
-            noise_snr_db=tuple(self.noise_snr_db),
-            babble_fraction=self.babble_fraction,
-            eq_prob=self.eq_prob,
-            telephone_prob=self.telephone_prob,
-            gain_prob=self.gain_prob,
-            gain_db=tuple(self.gain_db),
-            clipping_prob=self.clipping_prob,
-            num_rooms=self.num_rooms,
-        )
-
-
-ALL_ARGUMENTS = (ModelArguments, DataTrainingArguments, AugmentationArguments, TrainingArguments)
+ALL_ARGUMENTS = (ModelArguments, DataTrainingArguments, AugmentationConfig, TrainingArguments)
 
 
 def parse_args(
     argv: list[str] | None = None,
-) -> tuple[ModelArguments, DataTrainingArguments, AugmentationArguments, TrainingArguments]:
+) -> tuple[ModelArguments, DataTrainingArguments, AugmentationConfig, TrainingArguments]:
     parser = HfArgumentParser(ALL_ARGUMENTS)
     if argv is None and len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
         return parser.parse_json_file(os.path.abspath(sys.argv[1]))

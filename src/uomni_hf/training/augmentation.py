@@ -28,19 +28,26 @@ SAMPLING_RATE = 16000
 
 @dataclass
 class AugmentationConfig:
-    """Probabilities (per utterance) and ranges of each simulated effect; all off by default."""
+    """Probabilities (per utterance) and ranges of each simulated effect; all off by default. Also `uomni-train`'s
+    command-line arguments (`--reverb_prob 0.4`, ...)."""
 
-    speed_factors: list[float] = field(default_factory=list)
-    reverb_prob: float = 0.0
-    noise_prob: float = 0.0
-    noise_snr_db: tuple[float, float] = (5.0, 30.0)
-    babble_fraction: float = 0.3  # of the noisy utterances, how many get babble instead of coloured noise
-    eq_prob: float = 0.0
-    telephone_prob: float = 0.0
-    gain_prob: float = 0.0
-    gain_db: tuple[float, float] = (-20.0, 10.0)
-    clipping_prob: float = 0.0
-    num_rooms: int = 64
+    speed_factors: list[float] = field(
+        default_factory=list,
+        metadata={"help": "Speed factors drawn per training utterance, e.g. 0.9 1.0 1.1.", "nargs": "*",
+                  "aliases": ["--speed_perturbation"]},
+    )  # fmt: skip
+    reverb_prob: float = field(default=0.0, metadata={"help": "Probability of a simulated room's reverberation."})
+    noise_prob: float = field(default=0.0, metadata={"help": "Probability of additive noise (coloured or babble)."})
+    noise_snr_db: list[float] = field(default_factory=lambda: [5.0, 30.0], metadata={"nargs": 2})
+    babble_fraction: float = field(
+        default=0.3, metadata={"help": "Of the noisy utterances, the share that gets babble of other utterances."}
+    )
+    eq_prob: float = field(default=0.0, metadata={"help": "Probability of a random microphone EQ."})
+    telephone_prob: float = field(default=0.0, metadata={"help": "Probability of a telephone line or lossy codec."})
+    gain_prob: float = field(default=0.0, metadata={"help": "Probability of a random gain (--gain_db range)."})
+    gain_db: list[float] = field(default_factory=lambda: [-20.0, 10.0], metadata={"nargs": 2})
+    clipping_prob: float = field(default=0.0, metadata={"help": "Probability of clipping (0-12 dB of overdrive)."})
+    num_rooms: int = field(default=64, metadata={"help": "Simulated rooms in the impulse-response bank."})
 
     def __post_init__(self):
         for name in ("reverb_prob", "noise_prob", "babble_fraction", "eq_prob", "telephone_prob", "gain_prob",
@@ -107,7 +114,7 @@ class AcousticAugmenter:
 
     def __call__(self, audio: np.ndarray, index: int, speed: float = 1.0, babble: list[np.ndarray] | None = None):
         config, rng = self.config, self.rng(index)
-        rng.random()  # the draw `speed_factor` used, so the streams stay aligned
+        rng.random()  # skip a first draw, as `speed_factor` (which draws from a stream seeded alike) does
         audio = np.asarray(audio, dtype=np.float32)
         if speed != 1.0:
             audio = change_speed(audio, speed)

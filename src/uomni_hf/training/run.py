@@ -30,8 +30,8 @@ from ..modeling_aut_tiny import AuTTinyForCTC
 from ..processing_aut_tiny import AuTTinyProcessor
 from ..text_normalization import normalize_transcript
 from ..tokenization_aut_tiny import AuTTinyTokenizer
-from .arguments import AugmentationArguments, DataTrainingArguments, ModelArguments, parse_args
-from .augmentation import AcousticAugmenter
+from .arguments import DataTrainingArguments, ModelArguments, parse_args
+from .augmentation import AcousticAugmenter, AugmentationConfig
 from .collator import DataCollatorCTCWithPadding
 from .data import load_split, make_prepare_fn, output_frames_fn, prepare_dataset
 from .model_card import write_model_card
@@ -230,7 +230,7 @@ def _eval_folders(data_args: DataTrainingArguments) -> dict[str, str | None]:
 def run(
     model_args: ModelArguments,
     data_args: DataTrainingArguments,
-    augmentation_args: AugmentationArguments,
+    augmentation: AugmentationConfig,
     training_args: TrainingArguments,
     command: list[str] | None = None,
     callbacks: list[TrainerCallback] | None = None,
@@ -310,7 +310,6 @@ def run(
         {name.removeprefix("eval_"): dataset for name, dataset in eval_sets.items()} or None
     )  # fmt: skip
 
-    augmentation = augmentation_args.to_config()
     augmenter = AcousticAugmenter(augmentation, seed=training_args.seed) if augmentation.enabled else None
     callbacks = list(callbacks or [])
     if augmenter is not None and "train" in prepared:
