@@ -20,7 +20,7 @@ PYTHON="${PYTHON:-python3}"
 PIP=".venv/bin/pip --disable-pip-version-check -q"
 # The CPU build of torch 2.13.0 lies on this machine's disk; any other spec may pull a multi-GB CUDA build.
 $PIP install "torch==2.13.0"
-$PIP install -e ".[audio,test,examples,onnx,train]"
+$PIP install -e ".[audio,test,examples,onnx,train,lm]"
 
 # Transformers' ASR pipeline resamples non-16 kHz arrays with torchaudio.functional.resample (pure PyTorch code).
 # PyPI has no torchaudio built for torch 2.13 CPU: take 2.11's Python package without its CUDA-linked extension
@@ -30,4 +30,6 @@ if ! .venv/bin/python -c "import torchaudio.functional" >/dev/null 2>&1; then
     rm -f .venv/lib/python3*/site-packages/torchaudio/lib/*.so
     .venv/bin/python -c "import torchaudio.functional"
 fi
+# KenLM's lmplz and build_binary for `uomni-build-lm` (built from source: PyPI has no binaries).
+bash scripts/build_kenlm.sh
 echo ">> environment ready: $(.venv/bin/python -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)')"

@@ -91,3 +91,47 @@ def train_args(corpus: Path, output_dir: Path, *extra: str) -> list[str]:
         "--disable_tqdm", "true",
         *extra,
     ]  # fmt: skip
+
+
+# Sentences of a tiny word language model for decoding tests (uomni-build-lm needs KenLM, built by setup.sh).
+LM_SENTENCES = TRANSCRIPTS * 3 + ["the brown dog sat by the sea", "peter has a brown fox", "the fox jumps"]
+
+
+@pytest.fixture(scope="session")
+def lm_folder(tmp_path_factory) -> Path:
+    """A folder whose `language_model/` is a 3-gram over `LM_SENTENCES`."""
+    from uomni_hf.cli.build_lm import build_language_model
+
+    folder = tmp_path_factory.mktemp("with-lm")
+    build_language_model(LM_SENTENCES, folder, order=3)
+    return folder
+
+
+def ctc_logits(tokenizer, texts_and_weights: list[tuple[str, float]], frames_per_piece: int = 2) -> np.ndarray:
+    """Logits `(frames, vocab)` under which each text has (about) its weight of the probability: the texts share
+    their first and last pieces; where they differ, each frame gives each text's piece its weight (a text with fewer
+    pieces there gets blanks), so greedy decoding reads the heaviest text and a language model can prefer another."""
+    paths = [tokenizer(text)["input_ids"] for text, _ in texts_and_weights]
+    weights = [weight for _, weight in texts_and_weights]
+    prefix = 0
+    while all(len(p) > prefix for p in paths) and len({p[prefix] for p in paths}) == 1:
+        prefix += 1
+    suffix = 0
+    while all(len(p) - suffix > prefix for p in paths) and len({p[len(p) - 1 - suffix] for p in paths}) == 1:
+        suffix += 1
+    middles = [p[prefix : len(p) - suffix] for p in paths]
+    width = max(len(m) for m in middles)
+    blank = tokenizer.blank_token_id
+    columns = [[(piece, 1.0)] for piece in paths[0][:prefix]]
+    columns += [[(m[i] if i < len(m) else blank, w) for m, w in zip(middles, weights)] for i in range(width)]
+    columns += [[(piece, 1.0)] for piece in paths[0][len(paths[0]) - suffix :]]
+    probs = []
+    for column in columns:
+        frame = np.full(len(tokenizer), 1e-4)
+        for piece, weight in column:
+            frame[piece] += weight
+        probs.append(frame / frame.sum())
+        blank_frame = np.full(len(tokenizer), 1e-4)  # a blank after every piece keeps repeated pieces apart
+        blank_frame[blank] = 1.0
+        probs += [blank_frame / blank_frame.sum()] * (frames_per_piece - 1)
+    return np.log(np.stack(probs)).astype(np.float32)

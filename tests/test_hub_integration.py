@@ -28,7 +28,7 @@ from uomni_hf import (
     AuTTinyTokenizer,
 )
 
-from .conftest import random_audio
+from .conftest import ctc_logits, random_audio
 
 
 CODE_FILES = {
@@ -38,6 +38,7 @@ CODE_FILES = {
     "tokenization_aut_tiny.py",
     "processing_aut_tiny.py",
     "text_normalization.py",  # the processor spells numbers out as training did
+    "decoding_aut_tiny.py",  # the processor's language-model decoding
 }
 
 
@@ -168,8 +169,40 @@ def test_push_to_hub_commits_the_complete_folder(saved_folder, monkeypatch, tiny
     assert expected <= pushed, expected - pushed
 
 
-# Third-party modules the remote-code files may import: torch, transformers, and what transformers itself requires.
-ALLOWED_REMOTE_IMPORTS = {"torch", "transformers", "numpy", "tokenizers", "huggingface_hub", "safetensors"}
+# Third-party modules the remote-code files may import: torch, transformers, and what transformers itself requires;
+# flashlight (flashlight-text) only inside the function that loads a language model, so folders without one never
+# need it (test_missing_flashlight_warns_and_decodes_greedily covers a folder with one).
+ALLOWED_REMOTE_IMPORTS = {"torch", "transformers", "numpy", "tokenizers", "huggingface_hub", "safetensors", "flashlight"}
+
+
+def test_language_model_loads_through_remote_code_and_from_the_hub_cache(saved_folder, lm_folder, tokenizer, tmp_path):
+    """A folder with `language_model/` decodes with it where only the folder's code is there, also by repo id."""
+    (saved_folder / "language_model").mkdir()
+    for file in (lm_folder / "language_model").iterdir():
+        (saved_folder / "language_model" / file.name).write_bytes(file.read_bytes())
+    np.save(tmp_path / "logits.npy", ctc_logits(tokenizer, [("the brown fox", 0.4), ("the brewn fox", 0.6)])[None])
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = tmp_path / "hub" / "models--uomni--aut-tiny-lm" / "snapshots" / revision
+    for file in saved_folder.rglob("*"):
+        if file.is_file():
+            (snapshot / file.relative_to(saved_folder)).parent.mkdir(parents=True, exist_ok=True)
+            (snapshot / file.relative_to(saved_folder)).write_bytes(file.read_bytes())
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text(revision)
+    run_without_package(
+        f"""
+        import numpy as np
+        from transformers import AutoProcessor
+        for source in ({str(saved_folder)!r}, "uomni/aut-tiny-lm"):
+            processor = AutoProcessor.from_pretrained(source, trust_remote_code=True)
+            assert type(processor.decoder).__module__.startswith("transformers_modules"), type(processor.decoder)
+            text = processor.batch_decode(np.load("logits.npy")).text
+            assert text == ["the brown fox"], (source, text)
+        """,
+        tmp_path,
+        HF_HUB_CACHE=str(tmp_path / "hub"),
+        HF_HUB_OFFLINE="1",
+    )
 
 
 def test_remote_code_files_import_only_torch_transformers_and_each_other(saved_folder):

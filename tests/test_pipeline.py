@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 import torch
 from torchaudio.functional import resample
-from transformers import AutoModelForCTC, pipeline
+from transformers import AutoModelForCTC, AutoProcessor, pipeline
 
 import uomni_hf
 from uomni_hf import AuTTinyForCTC
@@ -56,7 +56,7 @@ def test_checkpoint_remote_code_is_the_package_code():
     """`trust_remote_code=True` runs the checkpoint's copies: they must be the package's current modules."""
     package = Path(uomni_hf.__file__).parent
     copies = sorted(SHIPPED_CHECKPOINT.glob("*_aut_tiny.py")) + [SHIPPED_CHECKPOINT / "text_normalization.py"]
-    assert len(copies) == 6
+    assert len(copies) == 7
     for copy in copies:
         assert copy.read_text() == (package / copy.name).read_text(), copy.name
 
@@ -205,3 +205,61 @@ def test_plot_alignment_example_writes_a_png(tmp_path, sentence_audio):
     assert out.returncode == 0, out.stderr[-2000:]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert out.stdout.strip() == f"{png}: {SENTENCE}"
+
+
+# ---- with a word language model ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checkpoint_with_lm(tmp_path_factory) -> Path:
+    """The shipped checkpoint with a small language model over the test sentences (not the shipped one, if any)."""
+    from uomni_hf.cli.build_lm import build_language_model
+
+    folder = tmp_path_factory.mktemp("checkpoint-with-lm")
+    for file in SHIPPED_CHECKPOINT.iterdir():
+        if file.is_file():
+            (folder / file.name).write_bytes(file.read_bytes())
+    build_language_model([SENTENCE, *SENTENCES] * 3, folder, order=3)
+    return folder
+
+
+def test_pipeline_decodes_with_the_processors_language_model(checkpoint_with_lm, sentence_audio):
+    processor = AutoProcessor.from_pretrained(checkpoint_with_lm)
+    assert processor.decoder is not None
+    asr_lm = pipeline("automatic-speech-recognition", model=str(checkpoint_with_lm), decoder=processor.decoder)
+    result = asr_lm(sentence_audio, return_timestamps="word")
+    model = AutoModelForCTC.from_pretrained(checkpoint_with_lm).eval()
+    with torch.no_grad():
+        logits = model(**processor(audio=sentence_audio, sampling_rate=16000, return_tensors="pt")).logits
+    expected = processor.batch_decode(logits, output_word_offsets=True)
+    assert result["text"] == expected.text[0] == SENTENCE
+    assert [chunk["text"] for chunk in result["chunks"]] == SENTENCE.split()
+    starts = [chunk["timestamp"][0] for chunk in result["chunks"]]
+    assert starts == [round(w["start_offset"] * 0.08, 2) for w in expected.word_offsets[0]]
+    long = np.concatenate([sentence_audio, np.zeros(8000, np.float32), sentence_audio])
+    chunked = asr_lm(long, chunk_length_s=4, stride_length_s=1)["text"]
+    assert jiwer.wer(f"{SENTENCE} {SENTENCE}", chunked) <= 0.25
+
+
+def test_command_line_uses_the_folders_language_model_unless_told_not_to(checkpoint_with_lm, tmp_path, monkeypatch,
+                                                                          sentence_audio, capsys):
+    import uomni_hf.cli.transcribe as cli
+
+    decoders = []
+
+    def recording_pipeline(*args, **kwargs):
+        decoders.append(kwargs.get("decoder"))
+        return pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "pipeline", recording_pipeline)
+    wav = tmp_path / "speech.wav"
+    sf.write(wav, sentence_audio, 16000)
+    model = ["--model", str(checkpoint_with_lm)]
+    assert transcribe([str(wav), *model, "--timestamps", "--beam-width", "16"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{wav}: {SENTENCE}" and [line.split()[-1] for line in lines[1:]] == SENTENCE.split()
+    assert transcribe([str(wav), *model, "--no-lm"]) == 0
+    assert capsys.readouterr().out.strip() == f"{wav}: {SENTENCE}"
+    assert type(decoders[0]).__name__ == "AuTTinyLMDecoder" and decoders[1] is None
+    with pytest.raises(SystemExit):
+        transcribe([str(wav), *model, "--no-lm", "--hotwords", "prisoner"])

@@ -52,3 +52,88 @@ def test_save_and_load(processor, tmp_path):
     np.testing.assert_array_equal(a["labels"], b["labels"])
     assert isinstance(a["labels"], np.ndarray)
     assert loaded.decode(torch.tensor([0, 5, 5, 0])) == processor.decode([0, 5, 5, 0])
+
+
+# ---- language model -------------------------------------------------------------------------------------------------
+
+from transformers import AutoProcessor  # noqa: E402
+
+from uomni_hf import decoding_aut_tiny  # noqa: E402
+
+from .conftest import ctc_logits  # noqa: E402
+
+
+@pytest.fixture
+def lm_processor_folder(processor, lm_folder, tmp_path):
+    """A processor folder with the test language model inside, as `uomni-build-lm --output_dir` leaves it."""
+    folder = tmp_path / "with-lm"
+    processor.save_pretrained(folder)
+    (folder / "language_model").mkdir()
+    for file in (lm_folder / "language_model").iterdir():
+        (folder / "language_model" / file.name).write_bytes(file.read_bytes())
+    return folder
+
+
+def ambiguous_batch(tokenizer) -> np.ndarray:
+    """Two utterances, the second padded: greedy reads "brewn", the language model "brown"."""
+    first = ctc_logits(tokenizer, [("the brown fox", 0.4), ("the brewn fox", 0.6)])
+    second = ctc_logits(tokenizer, [("one two", 1.0)])
+    padded = np.concatenate([second, np.repeat(second[-1:], len(first) - len(second), axis=0)])
+    return np.stack([first, padded])
+
+
+def test_folder_language_model_is_loaded_and_decodes_logits(lm_processor_folder, tokenizer):
+    for loaded in (AuTTinyProcessor.from_pretrained(lm_processor_folder),
+                   AutoProcessor.from_pretrained(lm_processor_folder)):
+        assert loaded.decoder is not None
+        logits = ambiguous_batch(tokenizer)
+        lengths = [len(logits[0]), len(ctc_logits(tokenizer, [("one two", 1.0)]))]
+        output = loaded.batch_decode(logits, lengths=lengths, output_word_offsets=True)
+        assert output.text == ["the brown fox", "one two"]
+        assert [w["word"] for w in output.word_offsets[0]] == ["the", "brown", "fox"]
+        assert all(score is not None for score in output.lm_score)
+        greedy = loaded.batch_decode(logits, lengths=lengths, use_language_model=False)
+        assert greedy.text == ["the brewn fox", "one two"] and greedy.lm_score == [None, None]
+        assert loaded.decode(torch.from_numpy(logits[0])).text == "the brown fox"
+        assert loaded.batch_decode(logits, lengths=lengths, hotwords=["brewn"]).text[0] == "the brewn fox"
+        assert loaded.batch_decode([[0, 5, 5, 0]]) == [tokenizer.decode([0, 5, 5, 0])]  # ids: the tokenizer's
+
+
+def test_saving_keeps_the_language_model_out_of_the_processor_config(lm_processor_folder, tmp_path):
+    loaded = AuTTinyProcessor.from_pretrained(lm_processor_folder)
+    loaded.save_pretrained(tmp_path / "copy")
+    assert "decoder" not in (tmp_path / "copy" / "processor_config.json").read_text()
+    assert sorted(p.name for p in (tmp_path / "copy" / "language_model").iterdir()) == [
+        "attrs.json", "lm.bin", "unigrams.txt"]
+    assert AuTTinyProcessor.from_pretrained(tmp_path / "copy").decoder.options == loaded.decoder.options
+
+
+def test_without_language_model_logits_decode_greedily(processor, tokenizer, tmp_path):
+    processor.save_pretrained(tmp_path)
+    loaded = AuTTinyProcessor.from_pretrained(tmp_path)
+    assert loaded.decoder is None
+    logits = ambiguous_batch(tokenizer)
+    assert loaded.batch_decode(logits[:1]).text == ["the brewn fox"]
+    with pytest.raises(ValueError, match="no language model"):
+        loaded.batch_decode(logits, alpha=0.5)
+    with pytest.raises(ValueError, match="lengths"):
+        loaded.batch_decode(logits, lengths=[3])
+    with pytest.raises(ValueError, match="batch, frames, vocab"):
+        loaded.batch_decode(logits[0][None, None])
+
+
+def test_missing_flashlight_warns_and_decodes_greedily(lm_processor_folder, monkeypatch):
+    def no_flashlight():
+        raise ImportError("Language-model decoding needs flashlight-text (pip install flashlight-text).")
+
+    monkeypatch.setattr(decoding_aut_tiny, "_import_flashlight", no_flashlight)
+    with pytest.warns(UserWarning, match="flashlight-text.*greedy"):
+        loaded = AuTTinyProcessor.from_pretrained(lm_processor_folder)
+    assert loaded.decoder is None
+
+
+def test_broken_language_model_is_a_clear_error_unless_skipped(lm_processor_folder):
+    (lm_processor_folder / "language_model" / "lm.bin").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="Could not load the KenLM file"):
+        AuTTinyProcessor.from_pretrained(lm_processor_folder)
+    assert AuTTinyProcessor.from_pretrained(lm_processor_folder, load_language_model=False).decoder is None

@@ -16,6 +16,7 @@ from transformers import (
 )
 
 from .configuration_aut_tiny import AuTTinyConfig
+from .decoding_aut_tiny import AuTTinyLMDecoder
 from .feature_extraction_aut_tiny import AuTTinyFeatureExtractor
 from .modeling_aut_tiny import AuTTinyForCTC, AuTTinyModel, AuTTinyPreTrainedModel
 from .processing_aut_tiny import AuTTinyProcessor
@@ -42,6 +43,7 @@ __all__ = [
     "AuTTinyConfig",
     "AuTTinyFeatureExtractor",
     "AuTTinyForCTC",
+    "AuTTinyLMDecoder",
     "AuTTinyModel",
     "AuTTinyPreTrainedModel",
     "AuTTinyProcessor",

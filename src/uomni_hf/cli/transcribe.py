@@ -1,6 +1,10 @@
 """`uomni-transcribe`: speech files to text (and word times) with `pipeline("automatic-speech-recognition")`.
 
     uomni-transcribe talk.wav interview.mp3 --timestamps --chunk-length 20
+
+When the model folder has a language model (`language_model/`, from `uomni-build-lm`), decoding is beam search with
+it (`--no-lm` for greedy CTC). The pipeline calls the processor's decoder through its `decoder=` hook, which
+Transformers deprecates for v6; `AuTTinyProcessor.batch_decode(logits)` is the way that stays.
 """
 
 import argparse
@@ -8,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from transformers import pipeline
+from transformers import AutoProcessor, pipeline
 
 
 # Importing this module imports `uomni_hf`, which registers AuT-Tiny with the Auto classes the pipeline uses.
@@ -45,13 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-length", type=float, default=None, help="chunk long audio into S-second windows")
     parser.add_argument("--stride-length", type=float, default=None, help="overlap per side (default S/6)")
     parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--no-lm", action="store_true", help="greedy CTC even when the folder has a language model")
+    parser.add_argument("--beam-width", type=int, default=None, help="beam width of language-model decoding")
+    parser.add_argument("--hotwords", nargs="*", default=None, help="words to favour in language-model decoding")
     args = parser.parse_args(argv)
 
     missing = [path for path in args.files if not os.path.isfile(path)]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
-    asr = pipeline("automatic-speech-recognition", model=args.model or default_model())
+    model = args.model or default_model()
+    decoder = None if args.no_lm else AutoProcessor.from_pretrained(model).decoder
+    if decoder is None and (args.beam_width or args.hotwords):
+        parser.error("--beam-width and --hotwords need a model folder with a language model (and no --no-lm)")
+    asr = pipeline("automatic-speech-recognition", model=model, decoder=decoder)
     options = {"batch_size": args.batch_size}
+    if decoder is not None:
+        options["decoder_kwargs"] = {"beam_width": args.beam_width, "hotwords": args.hotwords}
     if args.timestamps:
         options["return_timestamps"] = "word"
     if args.chunk_length:
