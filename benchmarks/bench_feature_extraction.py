@@ -10,6 +10,7 @@ pointing the instance's torch method at its numpy one. Ratios are taken within t
 """
 
 import argparse
+import statistics
 
 import torch
 from transformers import ParakeetFeatureExtractor, WhisperFeatureExtractor
@@ -49,23 +50,37 @@ def main() -> None:
         "Parakeet (80 mels), torch": lambda: parakeet(batch, **common, return_tensors="pt"),
     }
 
-    results = {}
-    for name, fn in extractors.items():
-        shape = tuple(fn()["input_features"].shape)
-        results[name] = (median_seconds(fn, args.repeats, args.warmup), shape)
-        print(f"{name:42s} {results[name][0] * 1000:9.1f} ms  {shape}", flush=True)
+    # Interleaved rounds: each round times every extractor once, so a slow spell of this shared machine hits all of
+    # them alike; the targets are medians of per-round ratios.
+    for fn in extractors.values():
+        for _ in range(args.warmup):
+            fn()
+    shapes = {name: tuple(fn()["input_features"].shape) for name, fn in extractors.items()}
+    samples = {name: [] for name in extractors}
+    for _ in range(args.repeats):
+        for name, fn in extractors.items():
+            samples[name].append(median_seconds(fn, 1, 0))
+    results = {name: (statistics.median(times), shapes[name]) for name, times in samples.items()}
+    for name, (seconds, shape) in results.items():
+        print(f"{name:42s} {seconds * 1000:9.1f} ms  {shape}", flush=True)
+
+    def round_ratio(name: str) -> float:
+        return statistics.median(t / o for t, o in zip(samples[name], samples["AuT-Tiny (ours), torch"]))
 
     total_audio = args.batch_size * args.seconds
     ours_time = results["AuT-Tiny (ours), torch"][0]
-    print(f"\nBatch of {args.batch_size} × {args.seconds:g} s; median of {args.repeats} runs after {args.warmup} "
-          "warm-up.\n")
+    print(f"\nBatch of {args.batch_size} × {args.seconds:g} s; median of {args.repeats} interleaved rounds after "
+          f"{args.warmup} warm-up calls each; targets are medians of per-round ratios.\n")
     print("| extractor | output shape | ms per batch | audio s per s | ours is faster by |\n|---|---|---|---|---|")
     for name, (seconds, shape) in results.items():
         speed = total_audio / seconds
         print(f"| {name} | {shape} | {seconds * 1000:.1f} | {speed:.0f} | {seconds / ours_time:.2f}× |")
-    ratio = results["Whisper, numpy, padding=longest"][0] / ours_time
+    ratio = round_ratio("Whisper, numpy, padding=longest")
     print(f"\nTarget: ours ≥ 3× faster than Whisper's numpy path (same 10 s): {ratio:.2f}× → "
           f"{'met' if ratio >= 3 else 'NOT met'}")
+    ratio = round_ratio("Whisper, torch, padding=longest")
+    print(f"Target: ours ≥ 1.5× faster than Whisper's torch path (same 10 s): {ratio:.2f}× → "
+          f"{'met' if ratio >= 1.5 else 'NOT met'}")
     print(f"\nMachine: {machine(args.threads)}")
     print(f"Command: {command_line()}")
 
