@@ -1,11 +1,13 @@
-"""Training throughput on this machine: eager vs torch.compile, dynamic (longest-in-batch) vs static padding.
+"""Training throughput on this machine: eager vs torch.compile; dynamic (longest-in-batch), static (every batch
+padded to --max-frames) and bucketed padding (the shortest of a few static lengths that fits, as `uomni-train` pads
+with static padding: `--num_mel_length_buckets`).
 
     python benchmarks/bench_training.py [--batch-size 16] [--dropout 0.1] [--modes eager-dynamic,...] [--threads 2]
 
 Each mode trains the standard AuT-Tiny CTC model (AdamW, as Trainer does) on the same stream of batches whose
-utterance lengths follow a read-speech-like spread (1-10 s). Compilation and the first steps are warm-up; the
-reported number is the median samples/s over timed windows, and ratios are taken against eager/dynamic in the same
-run.
+utterance lengths follow a read-speech-like spread (1-10 s). Compilation and the first steps are warm-up (a compiled
+bucketed run first steps once through every bucket); the reported number is the median samples/s over timed windows,
+ratios are taken against eager-dynamic in the same run, and compiled modes report how many graphs dynamo compiled.
 """
 
 import argparse
@@ -16,6 +18,8 @@ import numpy as np
 import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyForCTC
+from uomni_hf.training.collator import mel_length_buckets
+from uomni_hf.training.run import compile_one_graph_per_shape
 
 
 def make_batches(num: int, batch_size: int, max_frames: int, seed: int = 0) -> list[tuple[list[int], list[int]]]:
@@ -44,16 +48,34 @@ def to_tensors(frames: list[int], labels: list[int], pad_frames: int | None, pad
     return features, mask, label_ids
 
 
-def measure(mode: str, batches, args) -> float:
-    compiled, static = mode.startswith("compiled"), mode.endswith("static")
+def padded_length(frames: list[int], mode: str, args) -> int | None:
+    """Frames a batch is padded to: None (its longest) for dynamic, the shortest bucket that fits for bucketed."""
+    if mode.endswith("dynamic"):
+        return None
+    buckets = mel_length_buckets(args.max_frames, args.buckets if mode.endswith("bucketed") else 1)
+    return next(n for n in buckets if n >= max(frames))
+
+
+def measure(mode: str, batches, args) -> tuple[float, int | None]:
+    compiled = mode.startswith("compiled")
     torch.manual_seed(0)
     dropout = {name: args.dropout for name in ("hidden_dropout", "attention_dropout", "activation_dropout", "final_dropout")}
     model = AuTTinyForCTC(AuTTinyConfig(vocab_size=args.vocab_size, **dropout)).train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    if compiled and not mode.endswith("dynamic"):
+        compile_one_graph_per_shape(len(mel_length_buckets(args.max_frames, args.buckets)))
     step_fn = torch.compile(model) if compiled else model
-    pad_frames = args.max_frames if static else None
-    pad_labels = args.max_frames // 8 if static else None
-    prepared = [to_tensors(f, l, pad_frames, pad_labels, args.vocab_size) for f, l in batches]
+    prepared = []
+    for frames, labels in batches:
+        pad_frames = padded_length(frames, mode, args)
+        prepared.append(to_tensors(frames, labels, pad_frames, pad_frames // 8 if pad_frames else None, args.vocab_size))
+    if mode.endswith("bucketed"):  # warm up: one step in every bucket the timed batches use, then the usual warm-up
+        first_of_each = {}
+        for batch in prepared:
+            first_of_each.setdefault(batch[0].shape[1], batch)
+        warmup = list(first_of_each.values()) + prepared[: args.warmup]
+    else:
+        warmup = prepared[: args.warmup]
 
     def step(features, mask, labels):
         loss = step_fn(input_features=features, attention_mask=mask, labels=labels).loss
@@ -61,8 +83,9 @@ def measure(mode: str, batches, args) -> float:
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
-    for batch in prepared[: args.warmup]:
+    for batch in warmup:
         step(*batch)
+    graphs_after_warmup = torch._dynamo.utils.counters["stats"]["unique_graphs"]
     rates = []
     timed = prepared[args.warmup :]
     for window in range(0, len(timed), args.window):
@@ -71,20 +94,26 @@ def measure(mode: str, batches, args) -> float:
         for batch in chunk:
             step(*batch)
         rates.append(len(chunk) * args.batch_size / (time.perf_counter() - start))
-    return statistics.median(rates)
+    graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    if compiled and graphs != graphs_after_warmup:
+        print(f"{mode}: {graphs - graphs_after_warmup} graphs compiled during the timed steps", flush=True)
+    return statistics.median(rates), (graphs if compiled else None)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-frames", type=int, default=1024, help="static shape (mel frames)")
+    parser.add_argument("--buckets", type=int, default=6, help="static lengths of the bucketed modes")
     parser.add_argument("--warmup", type=int, default=8, help="untimed steps (compilation, recompilation)")
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--window", type=int, default=4, help="steps per timed window")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--vocab-size", type=int, default=256)
     parser.add_argument("--dropout", type=float, default=0.1, help="all four dropout rates (0.1 is the default config)")
-    parser.add_argument("--modes", default="eager-dynamic,eager-static,compiled-static,compiled-dynamic")
+    parser.add_argument(
+        "--modes", default="eager-dynamic,eager-static,eager-bucketed,compiled-static,compiled-bucketed,compiled-dynamic"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     batches = make_batches(args.warmup + args.windows * args.window, args.batch_size, args.max_frames)
@@ -93,23 +122,30 @@ def main() -> None:
         f"torch {torch.__version__}, {args.threads} threads, batch {args.batch_size}, mean utterance "
         f"{mean_seconds:.1f} s, dropout {args.dropout}"
     )
-    results, failures = {}, {}
+    print(f"buckets: {mel_length_buckets(args.max_frames, args.buckets)}")
+    results, graphs, failures = {}, {}, {}
     for mode in args.modes.split(","):
         torch._dynamo.reset()
+        torch._dynamo.utils.counters.clear()
         try:
-            results[mode] = measure(mode, batches, args)
+            results[mode], graphs[mode] = measure(mode, batches, args)
         except Exception as error:  # a compiler failure is a result too: report it, measure the other modes
             failures[mode] = f"fails: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
             print(f"{mode:18s} {failures[mode]}", flush=True)
             continue
         print(f"{mode:18s} {results[mode]:7.1f} samples/s", flush=True)
     baseline = results.get("eager-dynamic")
-    print("\n| mode | samples/s | audio s/s | vs eager-dynamic |\n|---|---|---|---|")
+    print("\n| mode | samples/s | audio s/s | vs eager-dynamic | graphs compiled |\n|---|---|---|---|---|")
     for mode, rate in results.items():
         ratio = f"{rate / baseline:.2f}x" if baseline else "-"
-        print(f"| {mode} | {rate:.1f} | {rate * mean_seconds:.0f} | {ratio} |")
+        compiled = "-" if graphs[mode] is None else str(graphs[mode])
+        print(f"| {mode} | {rate:.1f} | {rate * mean_seconds:.0f} | {ratio} | {compiled} |")
     for mode, failure in failures.items():
-        print(f"| {mode} | {failure} | - | - |")
+        print(f"| {mode} | {failure} | - | - | - |")
+    if "compiled-bucketed" in results and "eager-static" in results and baseline:
+        bucketed = results["compiled-bucketed"]
+        print(f"\ncompiled-bucketed vs eager-static: {bucketed / results['eager-static']:.2f}x (target 1.3x); "
+              f"vs eager-dynamic: {bucketed / baseline:.2f}x (target 1.0x)")
 
 
 if __name__ == "__main__":

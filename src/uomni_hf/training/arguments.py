@@ -72,8 +72,15 @@ class DataTrainingArguments:
     )
     static_padding: bool | None = field(
         default=None,
-        metadata={"help": "Pad mels to max_mel_length (one shape for compiled/CUDA graphs). Default: on with --torch_compile."},
+        metadata={"help": "Pad mels to static lengths (few shapes for compiled/CUDA graphs). Default: on with --torch_compile."},
     )
+    num_mel_length_buckets: int = field(
+        default=6,
+        metadata={"help": "With static padding, a batch is padded to the shortest of this many static lengths that "
+                  "fits (a geometric ladder from 256 frames to max_mel_length), so a compiled model compiles one "
+                  "graph per length; 1 pads every batch to max_mel_length. Use --train_sampling_strategy "
+                  "group_by_length so that a batch's utterances share a length."},
+    )  # fmt: skip
     model_card_notes: str | None = field(default=None, metadata={"help": "Extra text for the model card (credits...)."})
     ship_best_to: str | None = field(
         default=None,

@@ -1,5 +1,6 @@
 """Batches for CTC training: raw audio (augmented when marked for training) → padded log-mel frames and labels."""
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,12 +12,26 @@ from .augmentation import AcousticAugmenter
 from .data import is_feasible
 
 
+def mel_length_buckets(max_mel_length: int, num_buckets: int, shortest: int = 256, multiple: int = 64) -> tuple[int, ...]:
+    """Static mel lengths for length-bucketed batches: a geometric ladder from `shortest` to `max_mel_length`, each
+    rounded up to a multiple of `multiple`. Each step is the same factor longer, so a batch pads by at most that
+    factor; with `num_buckets` shapes, a compiled model compiles at most that many graphs per batch size."""
+    if num_buckets < 1:
+        raise ValueError(f"num_mel_length_buckets must be at least 1, got {num_buckets}.")
+    if num_buckets == 1 or max_mel_length <= shortest:
+        return (max_mel_length,)
+    ratio = (max_mel_length / shortest) ** (1 / (num_buckets - 1))
+    ladder = {min(max_mel_length, math.ceil(shortest * ratio**i / multiple) * multiple) for i in range(num_buckets - 1)}
+    return tuple(sorted(ladder | {max_mel_length}))
+
+
 @dataclass
 class DataCollatorCTCWithPadding:
-    """Featurizes raw audio and pads a batch: mels to the longest utterance, or, with `max_mel_length`, to that
-    static length (one shape for compiled graphs and CUDA graphs); labels padded with -100 (to `max_label_length`
-    when given). Nothing is ever cut: training data are filtered to fit the static shape, and a longer evaluation
-    utterance gets a longer batch rather than a truncated transcript.
+    """Featurizes raw audio and pads a batch: mels to the longest utterance, or, with `static_mel_lengths`, to the
+    shortest of those static lengths that fits (a few shapes for compiled graphs and CUDA graphs: one per bucket);
+    labels padded with -100, with static lengths to `ceil(mel length / subsampling_factor)`. Nothing is ever cut:
+    training data are filtered to fit the longest static length, and a longer evaluation utterance gets a longer
+    batch rather than a truncated transcript.
 
     Examples marked `augment` (training examples; one collator serves training and evaluation) go through
     `augmenter`, seeded by their `index`; the other utterances of the batch are the babble. A speed factor that would
@@ -24,8 +39,8 @@ class DataCollatorCTCWithPadding:
     replaced by 1.0."""
 
     feature_extractor: AuTTinyFeatureExtractor
-    max_mel_length: int | None = None
-    max_label_length: int | None = None
+    static_mel_lengths: tuple[int, ...] | None = None
+    subsampling_factor: int = 8
     augmenter: AcousticAugmenter | None = None
     output_frames: Callable[[int], int] | None = None
     max_samples: int | None = None
@@ -54,14 +69,17 @@ class DataCollatorCTCWithPadding:
             examples = self._augment(examples)
         audio = [np.asarray(example["input_values"], dtype=np.float32) for example in examples]
         longest = max(self.feature_extractor.num_frames(len(a)) for a in audio)
+        mel_length = next((n for n in sorted(self.static_mel_lengths or ()) if n >= longest), longest)
         batch = self.feature_extractor(
             audio,
             sampling_rate=self.feature_extractor.sampling_rate,
             padding="max_length",
-            max_length=max(self.max_mel_length or 0, longest),
+            max_length=mel_length,
             return_tensors="pt",
         )
         labels = [list(example["labels"]) for example in examples]
-        width = max(self.max_label_length or 0, max(len(row) for row in labels))
+        in_bucket = mel_length in (self.static_mel_lengths or ())
+        static_width = math.ceil(mel_length / self.subsampling_factor) if in_bucket else 0
+        width = max(static_width, max(len(row) for row in labels))
         batch["labels"] = torch.tensor([row + [-100] * (width - len(row)) for row in labels])
         return dict(batch)

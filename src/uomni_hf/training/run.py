@@ -8,7 +8,6 @@ Data come from `datasets` (any Hub name or `audiofolder`), decoded at 16 kHz by 
 """
 
 import logging
-import math
 import os
 import shutil
 from pathlib import Path
@@ -32,7 +31,7 @@ from ..text_normalization import normalize_transcript
 from ..tokenization_aut_tiny import AuTTinyTokenizer
 from .arguments import DataTrainingArguments, ModelArguments, parse_args
 from .augmentation import AcousticAugmenter, AugmentationConfig
-from .collator import DataCollatorCTCWithPadding
+from .collator import DataCollatorCTCWithPadding, mel_length_buckets
 from .data import load_split, make_prepare_fn, output_frames_fn, prepare_dataset
 from .model_card import write_model_card
 
@@ -168,6 +167,14 @@ def make_compute_metrics(tokenizer: AuTTinyTokenizer):
 def argmax_logits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Keep only greedy ids during evaluation instead of accumulating full logits."""
     return logits.argmax(dim=-1)
+
+
+def compile_one_graph_per_shape(num_shapes: int) -> None:
+    """Static graphs for bucketed batches: dynamo's automatic dynamic shapes would otherwise turn the second length
+    it sees into a dynamic-shape graph (slower, and torch 2.13's inductor fails on this model's on CPU). Room for a
+    graph per length, batch size (the last batch may be short) and train/eval mode."""
+    torch._dynamo.config.automatic_dynamic_shapes = False
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 4 * num_shapes)
 
 
 def latest_complete_checkpoint(output_dir: str) -> str | None:
@@ -314,10 +321,13 @@ def run(
     callbacks = list(callbacks or [])
     if augmenter is not None and "train" in prepared:
         callbacks.append(AugmentationEpochCallback(augmenter))
+    static_mel_lengths = mel_length_buckets(max_mel_length, data_args.num_mel_length_buckets) if static else None
+    if static and training_args.torch_compile:
+        compile_one_graph_per_shape(len(static_mel_lengths))
     collator = DataCollatorCTCWithPadding(
         feature_extractor,
-        max_mel_length=max_mel_length if static else None,
-        max_label_length=math.ceil(max_mel_length / model.config.subsampling_factor) if static else None,
+        static_mel_lengths=static_mel_lengths,
+        subsampling_factor=model.config.subsampling_factor,
         augmenter=augmenter,
         output_frames=output_frames,
         max_samples=int(max_samples),
