@@ -36,8 +36,8 @@ class LMDecodingOptions:
     beta: float = 1.0  # bonus per word: balances the LM's preference for few words
     unk_score_offset: float = -10.0  # per word (and partial word) the LM does not know
     beam_width: int = 64
-    token_beam_width: int = 12  # pieces tried per hypothesis and frame, best acoustic scores first
-    beam_threshold: float = 25.0  # hypotheses further than this below the best are dropped
+    token_beam_width: int = 6  # pieces tried per hypothesis and frame, best acoustic scores first
+    beam_threshold: float = 12.0  # hypotheses further than this (natural log) below the best are dropped
     hotwords: list[str] = field(default_factory=list)
     hotword_weight: float = 10.0  # bonus per hotword, which also never counts as unknown
 
