@@ -12,6 +12,7 @@ A folder keeps the language model in `language_model/` as Transformers' `Wav2Vec
 the package's `lm` extra), so folders without one never need it.
 """
 
+import functools
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
@@ -172,7 +173,7 @@ class AuTTinyLMDecoder:
         log_probs = np.ascontiguousarray(log_probs - np.log(np.exp(log_probs).sum(axis=1, keepdims=True)))
         options = self.options.replace(**overrides)
         fl = self._flashlight
-        scorer = _WordScorer(self, options)  # kept referenced here: flashlight does not keep a Python LM alive
+        scorer = _word_scorer_class(fl)(self, options)  # kept referenced: flashlight does not keep a Python LM alive
         search = fl.LexiconFreeDecoder(
             fl.LexiconFreeDecoderOptions(
                 options.beam_width,
@@ -201,76 +202,79 @@ class AuTTinyLMDecoder:
         return [(decoded.text, None, offsets, beam.logit_score, beam.lm_score)]
 
 
-class _WordScorer:
-    """flashlight's `LM` interface (start / score / finish over piece ids) on top of a KenLM word model.
+@functools.cache
+def _word_scorer_class(flashlight_decoder) -> type:
+    """The word scorer, a subclass of flashlight's `LM` (made on first use, so importing this module never needs
+    flashlight)."""
 
-    flashlight adds up what `score` returns along a hypothesis, so each call returns the change of the hypothesis'
-    language-model score: a finished word's weighted log-probability plus `beta`, and the change of the
-    unknown-prefix penalty of the word being spelt. States are flashlight `LMState`s; `state.child(piece)` returns
-    the same object for the same history, which keys the cache of what each state means.
-    """
+    class WordScorer(flashlight_decoder.LM):
+        """flashlight's `LM` interface (start / score / finish over piece ids) on top of a KenLM word model.
 
-    def __new__(cls, decoder: AuTTinyLMDecoder, options: LMDecodingOptions):
-        # The subclass of flashlight's LM is made here so that importing this module never needs flashlight.
-        lm_base = decoder._flashlight.LM
+        flashlight adds up what `score` returns along a hypothesis, so each call returns the change of the
+        hypothesis' language-model score: a finished word's weighted log-probability plus `beta`, and the change of
+        the unknown-prefix penalty of the word being spelt. States are flashlight `LMState`s; `state.child(piece)`
+        returns the same object for the same history, which keys the cache of what each state means:
+        (KenLM state, partial word, its penalty, the score returned on reaching it).
+        """
 
-        class WordScorer(lm_base):
-            def __init__(self):
-                lm_base.__init__(self)
-                self.states = {}
+        def __init__(self, decoder: AuTTinyLMDecoder, options: LMDecodingOptions):
+            flashlight_decoder.LM.__init__(self)
+            self.decoder, self.options = decoder, options
+            self.hotwords = {word for phrase in options.hotwords for word in phrase.lower().split()}
+            self.hotword_prefixes = {word[:end] for word in self.hotwords for end in range(1, len(word) + 1)}
+            self.states = {}
 
-            def start(self, start_with_nothing: bool):
-                state = decoder._flashlight.LMState()
-                self.states[state] = (decoder._kenlm.start(False), "", 0.0, 0.0)
-                return state
+        def start(self, start_with_nothing: bool):
+            state = flashlight_decoder.LMState()
+            self.states[state] = (self.decoder._kenlm.start(False), "", 0.0, 0.0)
+            return state
 
-            def score(self, state, piece_id: int):
-                child = state.child(piece_id)
-                known = self.states.get(child)
-                if known is not None:
-                    return child, known[3]
-                kenlm_state, partial, penalty, _ = self.states[state]
-                piece = decoder._pieces[piece_id]
-                delta = -penalty
-                if piece.startswith(WORD_START):
-                    if partial:
-                        kenlm_state, word_score = self.word(kenlm_state, partial)
-                        delta += word_score
-                    partial = piece[len(WORD_START) :]
-                elif piece_id not in decoder._special_ids:
-                    partial += piece
-                penalty = self.prefix_penalty(partial)
-                delta += penalty
-                self.states[child] = (kenlm_state, partial, penalty, delta)
-                return child, delta
-
-            def finish(self, state):
-                kenlm_state, partial, penalty, _ = self.states[state]
-                delta = -penalty
+        def score(self, state, piece_id: int):
+            child = state.child(piece_id)
+            known = self.states.get(child)
+            if known is not None:
+                return child, known[3]
+            kenlm_state, partial, penalty, _ = self.states[state]
+            piece = self.decoder._pieces[piece_id]
+            delta = -penalty
+            if piece.startswith(WORD_START):
                 if partial:
                     kenlm_state, word_score = self.word(kenlm_state, partial)
                     delta += word_score
-                _, end_score = decoder._kenlm.finish(kenlm_state)
-                return state, delta + options.alpha * LN_10 * end_score
+                partial = piece[len(WORD_START) :]
+            elif piece_id not in self.decoder._special_ids:
+                partial += piece
+            penalty = self.prefix_penalty(partial)
+            delta += penalty
+            self.states[child] = (kenlm_state, partial, penalty, delta)
+            return child, delta
 
-            def word(self, kenlm_state, word: str):
-                known = word in decoder._known
-                next_state, log10_prob = decoder._kenlm.score(kenlm_state, decoder._words.get_index(word) if known else 0)
-                score = options.alpha * LN_10 * log10_prob + options.beta
-                if word in hotwords:
-                    score += options.hotword_weight
-                elif not known:
-                    score += options.unk_score_offset
-                return next_state, score
+        def finish(self, state):
+            kenlm_state, partial, penalty, _ = self.states[state]
+            delta = -penalty
+            if partial:
+                kenlm_state, word_score = self.word(kenlm_state, partial)
+                delta += word_score
+            _, end_score = self.decoder._kenlm.finish(kenlm_state)
+            return state, delta + self.options.alpha * LN_10 * end_score
 
-            def prefix_penalty(self, partial: str) -> float:
-                if not partial or partial in decoder._prefixes or partial in hotword_prefixes:
-                    return 0.0
-                return options.unk_score_offset
+        def word(self, kenlm_state, word: str):
+            decoder, options = self.decoder, self.options
+            known = word in decoder._known
+            next_state, log10_prob = decoder._kenlm.score(kenlm_state, decoder._words.get_index(word) if known else 0)
+            score = options.alpha * LN_10 * log10_prob + options.beta
+            if word in self.hotwords:
+                score += options.hotword_weight
+            elif not known:
+                score += options.unk_score_offset
+            return next_state, score
 
-        hotwords = {word for phrase in options.hotwords for word in phrase.lower().split()}
-        hotword_prefixes = {word[:end] for word in hotwords for end in range(1, len(word) + 1)}
-        return WordScorer()
+        def prefix_penalty(self, partial: str) -> float:
+            if not partial or partial in self.decoder._prefixes or partial in self.hotword_prefixes:
+                return 0.0
+            return self.options.unk_score_offset
+
+    return WordScorer
 
 
 __all__ = ["AuTTinyLMDecoder", "LMDecodingOptions"]
