@@ -62,8 +62,9 @@ def measure(mode: str, batches, args) -> tuple[float, int | None]:
     dropout = {name: args.dropout for name in ("hidden_dropout", "attention_dropout", "activation_dropout", "final_dropout")}
     model = AuTTinyForCTC(AuTTinyConfig(vocab_size=args.vocab_size, **dropout)).train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    torch._dynamo.config.automatic_dynamic_shapes = True  # dynamo's default, which the dynamic mode measures
     if compiled and not mode.endswith("dynamic"):
-        compile_one_graph_per_shape(len(mel_length_buckets(args.max_frames, args.buckets)))
+        compile_one_graph_per_shape(len(mel_length_buckets(args.max_frames, args.buckets)))  # as uomni-train does
     step_fn = torch.compile(model) if compiled else model
     prepared = []
     for frames, labels in batches:
