@@ -137,30 +137,40 @@ class AuTTinyFeatureExtractor(SequenceFeatureExtractor):
             item = np.ascontiguousarray(item, dtype=np.float32)
             if not item.flags.writeable:  # e.g. a decoder's read-only buffer; torch wants memory it may write
                 item = item.copy()
-            item = torch.from_numpy(item)
-            if not torch.isfinite(item).all():
-                raise ValueError(f"Audio {index} contains NaN or infinite samples.")
-            waveforms.append(item)
+            waveforms.append(torch.from_numpy(item))
         return waveforms
+
+    @staticmethod
+    def _check_finite(batch: torch.Tensor, waveforms: list[torch.Tensor]) -> None:
+        # One pass: a sum is finite when every sample is (or, rarely, overflows: then the exact check decides).
+        if math.isfinite(float(batch.sum())):
+            return
+        for index, waveform in enumerate(waveforms):
+            if not torch.isfinite(waveform).all():
+                raise ValueError(f"Audio {index} contains NaN or infinite samples.")
 
     def _log_mel(self, waveforms: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(B, samples) zero-padded audio → (B, frames, bins) normalized log-mel, zeros past each length."""
+        # The STFT of torch.stft(center=True, pad_mode="constant"), framed by hand: on CPU, torch.stft costs 6× its
+        # own pad + window + rfft (benchmarks/bench_feature_extraction.py), and frames come out (B, frames, freq),
+        # the layout the mel matmul wants.
         window = torch.hann_window(self.n_fft, periodic=True, device=waveforms.device)
-        stft = torch.stft(
-            waveforms, self.n_fft, self.hop_length, window=window, center=True, pad_mode="constant", return_complex=True
-        )
-        power = stft.real.square() + stft.imag.square()  # (B, freq, frames)
+        padded = torch.nn.functional.pad(waveforms, (self.n_fft // 2, self.n_fft // 2))
+        spectrum = torch.fft.rfft(padded.unfold(-1, self.n_fft, self.hop_length) * window, dim=-1)
+        power = spectrum.real.square().addcmul_(spectrum.imag, spectrum.imag)  # (B, frames, freq)
         filters = torch.from_numpy(self.mel_filters).to(waveforms.device)  # (freq, bins)
-        log_mel = torch.matmul(power.transpose(1, 2), filters).clamp_(min=self.mel_floor).log_()
-
         num_frames = 1 + torch.div(lengths, self.hop_length, rounding_mode="floor")
-        log_mel = log_mel[:, : int(num_frames.max())]
-        mask = (torch.arange(log_mel.shape[1], device=waveforms.device)[None, :] < num_frames[:, None])[..., None]
+        log_mel = torch.matmul(power, filters).clamp_(min=self.mel_floor).log_()
+
+        # Statistics over each utterance's own frames: zero the padding, then sums are sums over real frames. All in
+        # place, one pass each (this and the STFT are the extractor's whole cost).
+        padding = torch.arange(log_mel.shape[1], device=waveforms.device)[None, :, None] >= num_frames[:, None, None]
         count = num_frames[:, None, None].to(log_mel.dtype)
-        mean = (log_mel * mask).sum(1, keepdim=True) / count
-        variance = ((log_mel - mean).square() * mask).sum(1, keepdim=True) / count
-        normalized = (log_mel - mean) / (variance.sqrt() + 1e-5)
-        return torch.where(mask, normalized, torch.full_like(normalized, self.padding_value))
+        mean = log_mel.masked_fill_(padding, 0.0).sum(1, keepdim=True) / count
+        centered = log_mel.sub_(mean).masked_fill_(padding, 0.0)
+        std = torch.linalg.vector_norm(centered, dim=1, keepdim=True) / count.sqrt()
+        normalized = centered.div_(std + 1e-5)
+        return normalized.masked_fill_(padding, self.padding_value) if self.padding_value != 0.0 else normalized
 
     def __call__(
         self,
@@ -227,7 +237,9 @@ class AuTTinyFeatureExtractor(SequenceFeatureExtractor):
         if pad_to_multiple_of is not None and padding_strategy != PaddingStrategy.DO_NOT_PAD:
             target = int(math.ceil(target / pad_to_multiple_of) * pad_to_multiple_of)
 
-        batch = torch.nn.utils.rnn.pad_sequence(waveforms, batch_first=True).to(device)
+        batch = torch.nn.utils.rnn.pad_sequence(waveforms, batch_first=True)
+        self._check_finite(batch, waveforms)
+        batch = batch.to(device)
         features = self._log_mel(batch, lengths.to(device))
         if features.shape[1] < target:
             features = torch.nn.functional.pad(features, (0, 0, 0, target - features.shape[1]), value=self.padding_value)
