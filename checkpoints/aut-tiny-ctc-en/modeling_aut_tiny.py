@@ -68,6 +68,40 @@ def ctc_frames_needed(labels: torch.Tensor, label_mask: torch.Tensor) -> torch.T
     return label_mask.sum(-1) + repeats
 
 
+def ctc_loss_with_padded_targets(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    logit_lengths: torch.Tensor,
+    blank_token_id: int,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+    ignore_index: int = -100,
+    **kwargs,
+) -> torch.Tensor:
+    """Transformers' `ForCTCLoss`, on padded `(batch, labels)` targets instead of flattened ones.
+
+    `ForCTCLoss` flattens the targets with `masked_select`, whose size depends on the data: under `torch.compile`
+    that breaks the graph and recompiles the loss for every new total of labels, so static (bucketed) shapes never
+    settle. Here each row's labels are moved to its front by a stable sort (padding may sit anywhere in a row) and
+    `ctc_loss` reads the first `target_lengths` of each row: the same loss, with shapes fixed by the batch's.
+    """
+    labels = labels.to(logits.device)
+    padding = (labels == ignore_index) | (labels == blank_token_id)
+    order = torch.sort(padding.to(torch.int8), dim=-1, stable=True).indices
+    targets = labels.gather(-1, order).masked_fill(padding.gather(-1, order), blank_token_id)
+    log_probs = nn.functional.log_softmax(logits, dim=-1, dtype=torch.float32).transpose(0, 1)
+    with torch.backends.cudnn.flags(enabled=False):
+        return nn.functional.ctc_loss(
+            log_probs,
+            targets,
+            logit_lengths,
+            (~padding).sum(-1),
+            blank=blank_token_id,
+            reduction=reduction,
+            zero_infinity=zero_infinity,
+        )
+
+
 def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
     return torch.arange(max_length, device=lengths.device)[None, :] < lengths[:, None]
 
@@ -447,6 +481,9 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
 
 class AuTTinyForCTC(AuTTinyPreTrainedModel):
     """AuT-Tiny with a linear CTC head on the 192-d encoder states."""
+
+    # `self.loss_function`: Transformers' CTC loss with shapes that stay static under torch.compile.
+    _loss_function = staticmethod(ctc_loss_with_padded_targets)
 
     def __init__(self, config: AuTTinyConfig):
         super().__init__(config)
