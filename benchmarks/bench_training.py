@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyForCTC
-from uomni_hf.training.collator import mel_length_buckets
+from uomni_hf.training.collator import mel_length_buckets, padded_mel_length
 from uomni_hf.training.run import compile_one_graph_per_shape
 
 
@@ -52,8 +52,7 @@ def padded_length(frames: list[int], mode: str, args) -> int | None:
     """Frames a batch is padded to: None (its longest) for dynamic, the shortest bucket that fits for bucketed."""
     if mode.endswith("dynamic"):
         return None
-    buckets = mel_length_buckets(args.max_frames, args.buckets if mode.endswith("bucketed") else 1)
-    return next(n for n in buckets if n >= max(frames))
+    return padded_mel_length(max(frames), mel_length_buckets(args.max_frames, args.buckets if mode.endswith("bucketed") else 1))
 
 
 def measure(mode: str, batches, args) -> tuple[float, int | None]:
@@ -69,7 +68,8 @@ def measure(mode: str, batches, args) -> tuple[float, int | None]:
     prepared = []
     for frames, labels in batches:
         pad_frames = padded_length(frames, mode, args)
-        prepared.append(to_tensors(frames, labels, pad_frames, pad_frames // 8 if pad_frames else None, args.vocab_size))
+        pad_labels = model.config.num_output_frames(pad_frames) if pad_frames else None
+        prepared.append(to_tensors(frames, labels, pad_frames, pad_labels, args.vocab_size))
     if mode.endswith("bucketed"):  # warm up: one step in every bucket the timed batches use, then the usual warm-up
         first_of_each = {}
         for batch in prepared:

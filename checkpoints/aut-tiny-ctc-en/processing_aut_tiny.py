@@ -152,11 +152,14 @@ class AuTTinyProcessor(ProcessorMixin):
                 path, logit_score, lm_score = beam.path, beam.logit_score, beam.lm_score
             else:
                 path, logit_score, lm_score = row[:length].argmax(-1).tolist(), None, None
-            decoded = self.tokenizer.decode(path, output_word_offsets=True)
-            output["text"].append(decoded.text)
+            if output_word_offsets:
+                decoded = self.tokenizer.decode(path, output_word_offsets=True)
+                output["text"].append(decoded.text)
+                output["word_offsets"].append(decoded.word_offsets)
+            else:
+                output["text"].append(self.tokenizer.decode(path))
             output["logit_score"].append(logit_score)
             output["lm_score"].append(lm_score)
-            output["word_offsets"].append(decoded.word_offsets)
         if not output_word_offsets:
             output["word_offsets"] = None
         return AuTTinyDecoderOutput(**output)

@@ -58,10 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     model = args.model or default_model()
-    decoder = None if args.no_lm else AutoProcessor.from_pretrained(model).decoder
+    processor = AutoProcessor.from_pretrained(model, load_language_model=not args.no_lm)
+    decoder = processor.decoder
     if decoder is None and (args.beam_width or args.hotwords):
         parser.error("--beam-width and --hotwords need a model folder with a language model (and no --no-lm)")
-    asr = pipeline("automatic-speech-recognition", model=model, decoder=decoder)
+    asr = pipeline(
+        "automatic-speech-recognition",
+        model=model,
+        tokenizer=processor.tokenizer,
+        feature_extractor=processor.feature_extractor,
+        decoder=decoder,
+    )
     options = {"batch_size": args.batch_size}
     if decoder is not None:
         options["decoder_kwargs"] = {"beam_width": args.beam_width, "hotwords": args.hotwords}

@@ -2,11 +2,12 @@
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from ..configuration_aut_tiny import AuTTinyConfig
 from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
 from .augmentation import AcousticAugmenter
 from .data import is_feasible
@@ -25,11 +26,18 @@ def mel_length_buckets(max_mel_length: int, num_buckets: int, shortest: int = 25
     return tuple(sorted(ladder | {max_mel_length}))
 
 
+def padded_mel_length(longest: int, static_mel_lengths: tuple[int, ...] | None) -> int:
+    """The shortest static length that holds `longest` frames; `longest` itself without static lengths or when
+    none is long enough."""
+    return next((n for n in sorted(static_mel_lengths or ()) if n >= longest), longest)
+
+
 @dataclass
 class DataCollatorCTCWithPadding:
     """Featurizes raw audio and pads a batch: mels to the longest utterance, or, with `static_mel_lengths`, to the
     shortest of those static lengths that fits (a few shapes for compiled graphs and CUDA graphs: one per bucket);
-    labels padded with -100, with static lengths to `ceil(mel length / subsampling_factor)`. Nothing is ever cut:
+    labels padded with -100, with static lengths to the model's output frames for that length (`mel_output_frames`,
+the config's `num_output_frames`: the most labels CTC can fit). Nothing is ever cut:
     training data are filtered to fit the longest static length, and a longer evaluation utterance gets a longer
     batch rather than a truncated transcript.
 
@@ -40,7 +48,7 @@ class DataCollatorCTCWithPadding:
 
     feature_extractor: AuTTinyFeatureExtractor
     static_mel_lengths: tuple[int, ...] | None = None
-    subsampling_factor: int = 8
+    mel_output_frames: Callable[[int], int] = field(default_factory=lambda: AuTTinyConfig().num_output_frames)
     augmenter: AcousticAugmenter | None = None
     output_frames: Callable[[int], int] | None = None
     max_samples: int | None = None
@@ -69,7 +77,7 @@ class DataCollatorCTCWithPadding:
             examples = self._augment(examples)
         audio = [np.asarray(example["input_values"], dtype=np.float32) for example in examples]
         longest = max(self.feature_extractor.num_frames(len(a)) for a in audio)
-        mel_length = next((n for n in sorted(self.static_mel_lengths or ()) if n >= longest), longest)
+        mel_length = padded_mel_length(longest, self.static_mel_lengths)
         batch = self.feature_extractor(
             audio,
             sampling_rate=self.feature_extractor.sampling_rate,
@@ -79,7 +87,7 @@ class DataCollatorCTCWithPadding:
         )
         labels = [list(example["labels"]) for example in examples]
         in_bucket = mel_length in (self.static_mel_lengths or ())
-        static_width = math.ceil(mel_length / self.subsampling_factor) if in_bucket else 0
+        static_width = self.mel_output_frames(mel_length) if in_bucket else 0
         width = max(static_width, max(len(row) for row in labels))
         batch["labels"] = torch.tensor([row + [-100] * (width - len(row)) for row in labels])
         return dict(batch)

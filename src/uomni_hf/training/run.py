@@ -171,7 +171,7 @@ def argmax_logits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 def compile_one_graph_per_shape(num_shapes: int) -> None:
     """Static graphs for bucketed batches: dynamo's automatic dynamic shapes would otherwise turn the second length
-    it sees into a dynamic-shape graph (slower, and torch 2.13's inductor fails on this model's on CPU). Room for a
+    it sees into a dynamic-shape graph (slower, and torch 2.13's inductor fails to compile this model that way on CPU). Room for a
     graph per length, batch size (the last batch may be short) and train/eval mode."""
     torch._dynamo.config.automatic_dynamic_shapes = False
     torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 4 * num_shapes)
@@ -327,7 +327,7 @@ def run(
     collator = DataCollatorCTCWithPadding(
         feature_extractor,
         static_mel_lengths=static_mel_lengths,
-        subsampling_factor=model.config.subsampling_factor,
+        mel_output_frames=model.config.num_output_frames,
         augmenter=augmenter,
         output_frames=output_frames,
         max_samples=int(max_samples),

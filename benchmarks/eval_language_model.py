@@ -1,43 +1,33 @@
 """WER with and without the folder's language model, per audiofolder split; with a grid, tunes alpha/beta.
 
     # tune on validation (never on test), optionally writing the best values into language_model/attrs.json
-    .venv/bin/python scripts/evaluate_language_model.py --model checkpoints/aut-tiny-ctc-en \
+    .venv/bin/python benchmarks/eval_language_model.py --model checkpoints/aut-tiny-ctc-en \
         --data runs/data/so762 --split validation --alpha 0.3 0.5 0.7 --beta 1 2 3 --write_best
     # report: greedy vs the folder's settings
-    .venv/bin/python scripts/evaluate_language_model.py --model checkpoints/aut-tiny-ctc-en \
+    .venv/bin/python benchmarks/eval_language_model.py --model checkpoints/aut-tiny-ctc-en \
         --data runs/data/so762 runs/data/kokoro-reserved runs/data/espeak --split test
 
 The acoustic model runs once per utterance (batches sorted by length); decoding is timed separately, one utterance
 at a time, and reported as a real-time factor (decoding seconds per audio second). Utterances whose transcript is in
-the language model's training text are reported apart too (`--lm_text_files`, `--lm_metadata_files`), since an n-gram that has read the sentence
-says little about new ones.
+the language model's training text are reported apart too (`--lm_text_files`, `--lm_metadata_files`),
+since an n-gram that has read the sentence says little about new ones.
 """
 
 import argparse
-import csv
 import itertools
-import json
 import time
 from pathlib import Path
 
 import jiwer
 import numpy as np
 import torch
-import torchcodec.decoders
 
 from uomni_hf import AuTTinyForCTC, AuTTinyProcessor
 from uomni_hf.cli.build_lm import normalized_sentences
+from uomni_hf.decoding_aut_tiny import LANGUAGE_MODEL_DIR
 from uomni_hf.text_normalization import normalize_transcript
 
-
-def load_split(folder: Path, split: str, limit: int | None) -> tuple[list[np.ndarray], list[str]]:
-    rows = list(csv.DictReader(open(folder / split / "metadata.csv", encoding="utf-8")))[:limit]
-    audio = [
-        torchcodec.decoders.AudioDecoder(str(folder / split / row["file_name"]), sample_rate=16000, num_channels=1)
-        .get_all_samples().data[0].numpy()
-        for row in rows
-    ]
-    return audio, [normalize_transcript(row["text"]) for row in rows]
+from _common import audiofolder_split, command_line
 
 
 @torch.no_grad()
@@ -82,41 +72,38 @@ def main() -> None:
                                   args.beam_width or [defaults.beam_width]))
     lm_sentences = set(normalized_sentences(args.lm_text_files, args.lm_metadata_files))
 
-    totals = {}  # grid point -> list of (refs, hyps) per set
+    runs = {"greedy": None}
+    for alpha, beta, beam in grid:
+        runs[f"LM α={alpha} β={beta} beam={beam}"] = {"alpha": alpha, "beta": beta, "beam_width": beam}
+    wers = {name: [] for name in runs}  # per set
     print("| set | utterances | decoding | WER | CER | WER on text new to the LM | decoding RTF |\n|---|---|---|---|---|---|---|")
-    for folder in map(Path, args.data):
-        audio, refs = load_split(folder, args.split, args.limit)
+    for folder in args.data:
+        audio, texts = audiofolder_split(folder, args.split, args.limit)
+        refs = [normalize_transcript(text) for text in texts]
         logits = log_probs(model, processor, audio)
         seconds = sum(len(a) for a in audio) / 16000
         new = [i for i, ref in enumerate(refs) if ref not in lm_sentences]
-        runs = [("greedy", {})] + [(f"LM α={a} β={b} beam={w}", {"alpha": a, "beta": b, "beam_width": w}) for a, b, w in grid]
-        for name, options in runs:
-            hyps = []
+        for name, options in runs.items():
             start = time.perf_counter()
-            for row in logits:
-                if options:
-                    hyps.append(processor.decode(row, **options).text)
-                else:
-                    hyps.append(processor.decode(row, use_language_model=False).text)
+            if options is None:
+                hyps = [processor.decode(row, use_language_model=False).text for row in logits]
+            else:
+                hyps = [processor.decode(row, **options).text for row in logits]
             rtf = (time.perf_counter() - start) / seconds
             wer, cer = jiwer.wer(refs, hyps), jiwer.cer(refs, hyps)
             new_wer = jiwer.wer([refs[i] for i in new], [hyps[i] for i in new]) if new else float("nan")
-            totals.setdefault(name, []).append(wer)
-            print(f"| {folder.name} {args.split} | {len(refs)} ({len(new)} new) | {name} | {100 * wer:.1f} % | "
+            wers[name].append(wer)
+            print(f"| {Path(folder).name} {args.split} | {len(refs)} ({len(new)} new) | {name} | {100 * wer:.1f} % | "
                   f"{100 * cer:.1f} % | {100 * new_wer:.1f} % | {rtf:.4f} |", flush=True)
     if len(grid) > 1 or args.write_best:
-        best = min((name for name in totals if name != "greedy"), key=lambda name: np.mean(totals[name]))
-        print(f"\nbest on {args.split} (mean WER over the sets): {best}: {100 * np.mean(totals[best]):.2f} % "
-              f"(greedy {100 * np.mean(totals['greedy']):.2f} %)")
+        best = min((name for name in runs if name != "greedy"), key=lambda name: np.mean(wers[name]))
+        print(f"\nbest on {args.split} (mean WER over the sets): {best}: {100 * np.mean(wers[best]):.2f} % "
+              f"(greedy {100 * np.mean(wers['greedy']):.2f} %)")
         if args.write_best:
-            index = [n for n in totals if n != "greedy"].index(best)
-            alpha, beta, beam = grid[index]
-            attrs_path = Path(args.model) / "language_model" / "attrs.json"
-            attrs = json.loads(attrs_path.read_text())
-            attrs.update(alpha=alpha, beta=beta, beam_width=beam)
-            attrs_path.write_text(json.dumps(attrs, indent=2) + "\n")
-            print(f"wrote alpha={alpha} beta={beta} beam_width={beam} to {attrs_path}")
-
+            processor.decoder.options = processor.decoder.options.replace(**runs[best])
+            processor.decoder.save(Path(args.model) / LANGUAGE_MODEL_DIR)
+            print(f"wrote {runs[best]} to {Path(args.model) / LANGUAGE_MODEL_DIR}")
+    print(f"Command: {command_line()}")
 
 if __name__ == "__main__":
     main()
