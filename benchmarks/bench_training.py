@@ -3,6 +3,9 @@ padded to --max-frames) and bucketed padding (the shortest of a few static lengt
 with static padding: `--num_mel_length_buckets`).
 
     python benchmarks/bench_training.py [--batch-size 16] [--dropout 0.1] [--modes eager-dynamic,...] [--threads 2]
+    python benchmarks/bench_training.py --modes eager-dynamic,eager-dynamic+bf16,compiled-bucketed+bf16
+
+A `+bf16` mode runs forward and loss under CPU bf16 autocast, as `uomni-train --bf16` does (fp32 weights and optimizer).
 
 Each mode trains the standard AuT-Tiny CTC model (AdamW, as Trainer does) on the same stream of batches whose
 utterance lengths follow a read-speech-like spread (1-10 s). Compilation and the first steps are warm-up (a compiled
@@ -48,29 +51,33 @@ def to_tensors(frames: list[int], labels: list[int], pad_frames: int | None, pad
     return features, mask, label_ids
 
 
-def padded_length(frames: list[int], mode: str, args) -> int | None:
+def padded_length(frames: list[int], padding: str, args) -> int | None:
     """Frames a batch is padded to: None (its longest) for dynamic, the shortest bucket that fits for bucketed."""
-    if mode.endswith("dynamic"):
+    if padding == "dynamic":
         return None
-    return padded_mel_length(max(frames), mel_length_buckets(args.max_frames, args.buckets if mode.endswith("bucketed") else 1))
+    return padded_mel_length(max(frames), mel_length_buckets(args.max_frames, args.buckets if padding == "bucketed" else 1))
 
 
 def measure(mode: str, batches, args) -> tuple[float, int | None]:
-    compiled = mode.startswith("compiled")
+    shape_mode, _, precision = mode.partition("+")
+    execution, padding = shape_mode.split("-")
+    if execution not in ("eager", "compiled") or padding not in ("dynamic", "static", "bucketed") or precision not in ("", "bf16"):
+        raise ValueError(f"unknown mode {mode!r}: (eager|compiled)-(dynamic|static|bucketed)[+bf16]")
+    compiled = execution == "compiled"
     torch.manual_seed(0)
     dropout = {name: args.dropout for name in ("hidden_dropout", "attention_dropout", "activation_dropout", "final_dropout")}
     model = AuTTinyForCTC(AuTTinyConfig(vocab_size=args.vocab_size, **dropout)).train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     torch._dynamo.config.automatic_dynamic_shapes = True  # dynamo's default, which the dynamic mode measures
-    if compiled and not mode.endswith("dynamic"):
+    if compiled and padding != "dynamic":
         compile_one_graph_per_shape(len(mel_length_buckets(args.max_frames, args.buckets)))  # as uomni-train does
     step_fn = torch.compile(model) if compiled else model
     prepared = []
     for frames, labels in batches:
-        pad_frames = padded_length(frames, mode, args)
+        pad_frames = padded_length(frames, padding, args)
         pad_labels = model.config.num_output_frames(pad_frames) if pad_frames else None
         prepared.append(to_tensors(frames, labels, pad_frames, pad_labels, args.vocab_size))
-    if mode.endswith("bucketed"):  # warm up: one step in every bucket the timed batches use, then the usual warm-up
+    if padding == "bucketed":  # warm up: one step in every bucket the timed batches use, then the usual warm-up
         first_of_each = {}
         for batch in prepared:
             first_of_each.setdefault(batch[0].shape[1], batch)
@@ -79,7 +86,8 @@ def measure(mode: str, batches, args) -> tuple[float, int | None]:
         warmup = prepared[: args.warmup]
 
     def step(features, mask, labels):
-        loss = step_fn(input_features=features, attention_mask=mask, labels=labels).loss
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = step_fn(input_features=features, attention_mask=mask, labels=labels).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

@@ -4,6 +4,7 @@
 # validation WER improves.
 #
 #   bash scripts/train_aut_tiny_en.sh            # from the repository root, with ../shared/data beside it
+#   bash scripts/train_aut_tiny_en.sh --intermediate_ctc_layer 2   # extra flags go to uomni-train (the last wins)
 #
 # Resumable: run the same command again. Where $RUN has checkpoints (this machine), Trainer resumes from the newest
 # complete one (optimizer, schedule, data order and augmentation draws included). Where it has none (another
@@ -43,4 +44,4 @@ $PY -m uomni_hf.training \
     --telephone_prob 0.15 --gain_prob 0.5 --clipping_prob 0.05 \
     --eval_strategy steps --eval_steps 500 --save_strategy steps --save_steps 500 --save_total_limit 2 \
     --logging_steps 50 --report_to none --disable_tqdm true --preprocessing_num_workers 2 \
-    --model_card_notes "$(cat scripts/train_aut_tiny_en.notes.md)"
+    --model_card_notes "$(cat scripts/train_aut_tiny_en.notes.md)" "$@"

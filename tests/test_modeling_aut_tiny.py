@@ -367,3 +367,101 @@ def test_padded_target_ctc_loss_equals_transformers_ctc_loss():
     grad_ours, = torch.autograd.grad(ctc_loss_with_padded_targets(logits, labels, lengths, 0), logits)
     grad_theirs, = torch.autograd.grad(ForCTCLoss(logits, labels, lengths, 0), logits)
     torch.testing.assert_close(grad_ours, grad_theirs)
+
+
+def _deterministic(config: AuTTinyConfig, **changes) -> AuTTinyConfig:
+    """No dropout and no SpecAugment: training-mode forwards that can be compared with a reference."""
+    config = copy.deepcopy(config)
+    config.apply_spec_augment = False
+    config.hidden_dropout = config.attention_dropout = config.activation_dropout = config.final_dropout = 0.0
+    for name, value in changes.items():
+        setattr(config, name, value)
+    return config
+
+
+def test_intermediate_ctc_adds_the_loss_of_a_lower_block_through_the_same_norm_and_head(tiny_config):
+    config = _deterministic(tiny_config, intermediate_ctc_layer=1, intermediate_ctc_weight=0.25)
+    model = AuTTinyForCTC(config).train()
+    features, mask = padded_batch([120, 70], config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 4, 5, 9], [6, 7, -100, -100, -100]])
+    out = model(features, attention_mask=mask, labels=labels)
+
+    states = model.model(features, attention_mask=mask, output_hidden_states=True)
+    lengths = states.attention_mask.sum(-1)
+
+    def ctc(hidden):
+        log_probs = model.lm_head(hidden).float().log_softmax(-1).transpose(0, 1)
+        return torch.nn.functional.ctc_loss(
+            log_probs, torch.tensor([3, 4, 4, 5, 9, 6, 7]), lengths, torch.tensor([5, 2]), zero_infinity=True
+        )
+
+    expected = 0.75 * ctc(states.last_hidden_state) + 0.25 * ctc(model.model.norm(states.hidden_states[1]))
+    torch.testing.assert_close(out.loss, expected)
+    assert out.hidden_states is None  # recorded for the loss, not returned unasked
+    # Evaluation reports the plain CTC loss of the final states, comparable with models trained without it.
+    torch.testing.assert_close(model.eval()(features, attention_mask=mask, labels=labels).loss, ctc(states.last_hidden_state))
+
+
+def test_intermediate_ctc_layer_must_be_below_the_last_block():
+    with pytest.raises(ValueError, match="intermediate_ctc_layer"):
+        AuTTinyConfig(intermediate_ctc_layer=4)
+    with pytest.raises(ValueError, match="intermediate_ctc_weight"):
+        AuTTinyConfig(intermediate_ctc_layer=2, intermediate_ctc_weight=1.0)
+    with pytest.raises(ValueError, match="consistency_ctc_weight"):
+        AuTTinyConfig(consistency_ctc_weight=-0.1)
+
+
+def test_consistency_term_is_the_symmetric_kl_per_label_with_detached_targets(tiny_config):
+    model = AuTTinyForCTC(_deterministic(tiny_config)).train()
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(4, 6, tiny_config.vocab_size, generator=generator, requires_grad=True)
+    lengths = torch.tensor([6, 3, 6, 3])  # rows 0-1 are the first view, 2-3 the second
+    labels = torch.tensor([[3, 4, 5], [6, -100, -100], [3, 4, 5], [6, -100, -100]])
+    term = model._consistency_loss(logits, lengths, labels)
+
+    p, q = logits[:2].log_softmax(-1), logits[2:].log_softmax(-1)
+    kl_qp = (q.exp() * (q - p)).sum(-1)  # KL(q || p), per frame
+    kl_pq = (p.exp() * (p - q)).sum(-1)
+    frames = torch.tensor([[1.0] * 6, [1.0] * 3 + [0.0] * 3])
+    expected = (0.5 * ((kl_qp + kl_pq) * frames).sum(-1) / torch.tensor([3.0, 1.0])).mean()
+    torch.testing.assert_close(term, expected)
+    # Each view is pulled towards the other, never the other way through the same path (the target is detached):
+    # the gradient of the first view equals that of 0.5 * KL(sg(q) || p) alone.
+    (grad,) = torch.autograd.grad(term, logits)
+    p_only = logits[:2].log_softmax(-1)
+    one_sided = (0.5 * ((q.detach().exp() * (q.detach() - p_only)).sum(-1) * frames).sum(-1) / torch.tensor([3.0, 1.0]))
+    (expected_grad,) = torch.autograd.grad(one_sided.mean(), logits)
+    torch.testing.assert_close(grad[:2], expected_grad[:2])
+
+
+def test_consistency_ctc_runs_two_views_and_is_plain_ctc_when_they_agree(tiny_config):
+    features, mask = padded_batch([120, 70], tiny_config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 4, 5, 9], [6, 7, -100, -100, -100]])
+    plain = AuTTinyForCTC(_deterministic(tiny_config)).train()
+    regularized = AuTTinyForCTC(_deterministic(tiny_config, consistency_ctc_weight=0.2)).train()
+    regularized.load_state_dict(plain.state_dict())
+    # Without dropout and SpecAugment the two views are the same: no divergence, the same loss, one row per input.
+    out = regularized(features, attention_mask=mask, labels=labels)
+    torch.testing.assert_close(out.loss, plain(features, attention_mask=mask, labels=labels).loss)
+    assert out.logits.shape[0] == 2
+
+    # With SpecAugment the views differ and the divergence adds to the loss.
+    regularized.config.apply_spec_augment = plain.config.apply_spec_augment = True
+    regularized.config.mask_time_prob = plain.config.mask_time_prob = 0.3
+    torch.manual_seed(0)
+    augmented = regularized(features, attention_mask=mask, labels=labels)
+    torch.manual_seed(0)
+    views = plain(features.repeat(2, 1, 1), attention_mask=mask.repeat(2, 1), labels=labels.repeat(2, 1))
+    lengths = regularized.model._get_output_lengths(mask.sum(-1)).repeat(2)
+    divergence = regularized._consistency_loss(views.logits, lengths, labels.repeat(2, 1))
+    assert divergence > 0
+    torch.testing.assert_close(augmented.loss, views.loss + 0.2 * divergence)
+
+
+def test_compiled_training_step_with_intermediate_and_consistency_ctc_matches_eager(tiny_config):
+    torch._dynamo.reset()
+    model = AuTTinyForCTC(_deterministic(tiny_config, intermediate_ctc_layer=1, consistency_ctc_weight=0.2)).train()
+    features, mask = padded_batch([128, 60], tiny_config.num_mel_bins)
+    labels = torch.tensor([[3, 4, 5, 6], [7, 8, -100, -100]])
+    loss = torch.compile(model, backend="aot_eager")(features, attention_mask=mask, labels=labels).loss
+    torch.testing.assert_close(loss, model(features, attention_mask=mask, labels=labels).loss)

@@ -15,7 +15,7 @@ from transformers import TrainerCallback, pipeline
 
 from uomni_hf.training import main, parse_args, run
 
-from ..conftest import train_args
+from ..conftest import SMALL_MODEL, train_args
 
 
 def test_compiled_training_lowers_eval_loss_and_saves_a_pipeline_ready_folder(corpus, tmp_path):
@@ -216,3 +216,17 @@ def test_the_shipped_folder_is_rewritten_only_when_the_run_beats_its_starting_we
     callback.on_save(args, state(0.60), None, model=model)
     assert (tmp_path / "shipped" / "model.safetensors").is_file()
     assert "0.6000" in (tmp_path / "shipped" / "README.md").read_text()
+
+
+def test_intermediate_and_consistency_ctc_flags_reach_the_model_and_train(corpus, tmp_path):
+    trainer, _ = run(*parse_args(train_args(corpus, tmp_path / "run", "--do_train", "--max_steps", "2", "--save_strategy",
+                                            "no", "--logging_steps", "1", "--intermediate_ctc_layer", "1",
+                                            "--intermediate_ctc_weight", "0.4", "--consistency_ctc_weight", "0.2",
+                                            "--config_overrides", SMALL_MODEL.replace("layers=1", "layers=2"))))  # fmt: skip
+    config = trainer.model.config
+    assert (config.intermediate_ctc_layer, config.intermediate_ctc_weight, config.consistency_ctc_weight) == (1, 0.4, 0.2)
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    with pytest.raises(ValueError, match="intermediate_ctc_layer"):  # checked when the model is built, not mid-run
+        run(*parse_args(train_args(corpus, tmp_path / "bad", "--do_train", "--max_steps", "1",
+                                   "--intermediate_ctc_layer", "9")))  # fmt: skip

@@ -29,6 +29,15 @@ class ModelArguments:
     final_dropout: float | None = None
     mask_time_prob: float | None = field(default=None, metadata={"help": "SpecAugment time masking (fraction)."})
     mask_feature_prob: float | None = field(default=None, metadata={"help": "SpecAugment frequency masking."})
+    intermediate_ctc_layer: int | None = field(
+        default=None, metadata={"help": "Also train CTC on this block's output (1-based, e.g. 2): intermediate CTC."}
+    )
+    intermediate_ctc_weight: float | None = field(default=None, metadata={"help": "Its loss weight (default 0.3)."})
+    consistency_ctc_weight: float | None = field(
+        default=None,
+        metadata={"help": "Consistency-regularized CTC: two SpecAugment views per utterance (twice the compute) and "
+                  "this weight on the KL divergence between them (0.2 in the paper); 0 (default) is off."},
+    )  # fmt: skip
     config_overrides: str | None = field(
         default=None,
         metadata={"help": "Override scalar config values of a fresh model, e.g. `num_hidden_layers=2,hidden_dropout=0.0`."},

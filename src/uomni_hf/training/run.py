@@ -129,6 +129,9 @@ def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer) -> AuTT
             "mask_time_prob",
             "mask_feature_prob",
             "max_mel_length",
+            "intermediate_ctc_layer",
+            "intermediate_ctc_weight",
+            "consistency_ctc_weight",
         )
         if getattr(model_args, name) is not None
     }
