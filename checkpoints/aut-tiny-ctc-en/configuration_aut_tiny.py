@@ -69,6 +69,15 @@ class AuTTinyConfig(PreTrainedConfig):
             Reduction of the CTC loss: `"mean"` (per target length, then batch mean), `"sum"` or `"none"`.
         ctc_zero_infinity (`bool`, *optional*, defaults to `True`):
             Zero infinite CTC losses, which occur when a transcript has more labels than the audio has output frames.
+        intermediate_ctc_layer (`int`, *optional*):
+            Also train CTC on the output of this block (1-based, before the last), through the final RMSNorm and the
+            same head: intermediate CTC (Lee & Watanabe, 2021) regularizes the lower blocks. Training only.
+        intermediate_ctc_weight (`float`, *optional*, defaults to 0.3):
+            Weight of the intermediate CTC loss; the final one gets `1 - intermediate_ctc_weight`.
+        consistency_ctc_weight (`float`, *optional*, defaults to 0.0):
+            Consistency-regularized CTC (Yao et al., 2025): with a weight above 0, each training batch runs twice with
+            different SpecAugment masks and dropout, and the loss adds this weight times the symmetric KL divergence
+            between the two views' frame posteriors (each view's target detached), per label as the CTC loss is.
         apply_spec_augment (`bool`, *optional*, defaults to `True`):
             Apply SpecAugment masking to the mel input in training mode (never at eval).
         mask_time_prob (`float`, *optional*, defaults to 0.05):
@@ -118,6 +127,9 @@ class AuTTinyConfig(PreTrainedConfig):
     max_mel_length: int = 2048
     ctc_loss_reduction: str = "mean"
     ctc_zero_infinity: bool = True
+    intermediate_ctc_layer: int | None = None
+    intermediate_ctc_weight: float | int = 0.3
+    consistency_ctc_weight: float | int = 0.0
     apply_spec_augment: bool = True
     mask_time_prob: float | int = 0.05
     mask_time_length: int = 10
@@ -219,6 +231,15 @@ class AuTTinyConfig(PreTrainedConfig):
             raise ValueError(
                 f"`ctc_loss_reduction` must be 'mean', 'sum' or 'none', got {self.ctc_loss_reduction!r}."
             )
+        if self.intermediate_ctc_layer is not None and not 1 <= self.intermediate_ctc_layer < self.num_hidden_layers:
+            raise ValueError(
+                f"`intermediate_ctc_layer` must be a block before the last, in [1, {self.num_hidden_layers - 1}], or "
+                f"None, got {self.intermediate_ctc_layer!r}."
+            )
+        if not 0.0 <= self.intermediate_ctc_weight < 1.0:
+            raise ValueError(f"`intermediate_ctc_weight` must be in [0, 1), got {self.intermediate_ctc_weight}.")
+        if self.consistency_ctc_weight < 0:
+            raise ValueError(f"`consistency_ctc_weight` must be >= 0, got {self.consistency_ctc_weight}.")
         if not 0 <= self.pad_token_id < self.vocab_size:
             raise ValueError(
                 f"`pad_token_id` ({self.pad_token_id}) must be a token id below `vocab_size` ({self.vocab_size})."

@@ -552,6 +552,71 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 f"learned and {outcome}."
             )
 
+    def _head(self, hidden_states: torch.Tensor, output_mask: torch.Tensor | None) -> torch.Tensor:
+        logits = self.lm_head(self.dropout(hidden_states))
+        if output_mask is not None:
+            # Padded frames predict blank, so greedy decoding of a padded batch equals decoding one by one.
+            blank = torch.full_like(logits, torch.finfo(logits.dtype).min)
+            blank[..., self.config.pad_token_id] = 0
+            logits = torch.where(output_mask[..., None].bool(), logits, blank)
+        return logits
+
+    def _ctc_loss(self, logits: torch.Tensor, labels: torch.Tensor, input_lengths: torch.Tensor) -> torch.Tensor:
+        return self.loss_function(
+            logits=logits,
+            labels=labels,
+            logit_lengths=input_lengths,
+            blank_token_id=self.config.pad_token_id,
+            reduction=self.config.ctc_loss_reduction,
+            zero_infinity=self.config.ctc_zero_infinity,
+        )
+
+    def _consistency_loss(
+        self, logits: torch.Tensor, input_lengths: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
+        """CR-CTC's term for a batch of two views (first half, second half): the symmetric KL divergence between
+        their frame posteriors, each side's target detached, summed over real frames. Reduced as the CTC loss is
+        (`"mean"`: per label, then over the batch), so its weight means the same at any utterance length."""
+        log_probs = nn.functional.log_softmax(logits, dim=-1, dtype=torch.float32)
+        first, second = log_probs.chunk(2)
+        kl = nn.functional.kl_div(first, second.detach(), reduction="none", log_target=True)
+        kl = kl + nn.functional.kl_div(second, first.detach(), reduction="none", log_target=True)
+        frames = lengths_to_mask(input_lengths[: first.shape[0]], first.shape[1])
+        per_utterance = 0.5 * (kl.sum(-1) * frames).sum(-1)
+        if self.config.ctc_loss_reduction == "none":
+            return per_utterance
+        if self.config.ctc_loss_reduction == "sum":
+            return per_utterance.sum()
+        label_counts = self._label_mask(labels[: first.shape[0]]).sum(-1).clamp(min=1)
+        return (per_utterance / label_counts).mean()
+
+    def _loss(
+        self,
+        outputs: AuTTinyModelOutput,
+        logits: torch.Tensor,
+        labels: torch.Tensor,
+        input_lengths: torch.Tensor,
+        num_views: int,
+    ) -> torch.Tensor:
+        """CTC on the final states, with intermediate CTC and the consistency term where the config asks for them.
+        With two views, each loss is the mean of the two (as CR-CTC averages them)."""
+
+        def per_view(loss: torch.Tensor) -> torch.Tensor:
+            if self.config.ctc_loss_reduction == "none":
+                return loss.view(num_views, -1).mean(0)
+            return loss / num_views if self.config.ctc_loss_reduction == "sum" else loss
+
+        loss = per_view(self._ctc_loss(logits, labels, input_lengths))
+        layer = self.config.intermediate_ctc_layer
+        if layer is not None and self.training:
+            # Through the same final norm and head (InterCTC shares them), so the lower blocks learn the output space.
+            intermediate = self._head(self.model.norm(outputs.hidden_states[layer]), outputs.attention_mask)
+            weight = self.config.intermediate_ctc_weight
+            loss = (1 - weight) * loss + weight * per_view(self._ctc_loss(intermediate, labels, input_lengths))
+        if num_views == 2:
+            loss = loss + self.config.consistency_ctc_weight * self._consistency_loss(logits, input_lengths, labels)
+        return loss
+
     @can_return_tuple
     def forward(
         self,
@@ -568,13 +633,18 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
         if labels is not None:
             self._check_labels(labels, input_features)
 
+        training_loss = labels is not None and self.training
+        num_views = 2 if training_loss and self.config.consistency_ctc_weight > 0 else 1
+        if num_views == 2:  # two views of each utterance: SpecAugment and dropout draw anew for the copy
+            input_features = input_features.repeat(2, 1, 1)
+            attention_mask = attention_mask.repeat(2, 1) if attention_mask is not None else None
+            labels = labels.repeat(2, 1)
+        output_hidden_states = kwargs.get("output_hidden_states", self.config.output_hidden_states)
+        if training_loss and self.config.intermediate_ctc_layer is not None:
+            kwargs = {**kwargs, "output_hidden_states": True}
+
         outputs = self.model(input_features, attention_mask=attention_mask, compute_projection=False, **kwargs)
-        logits = self.lm_head(self.dropout(outputs.last_hidden_state))
-        if outputs.attention_mask is not None:
-            # Padded frames predict blank, so greedy decoding of a padded batch equals decoding one by one.
-            blank = torch.full_like(logits, torch.finfo(logits.dtype).min)
-            blank[..., self.config.pad_token_id] = 0
-            logits = torch.where(outputs.attention_mask[..., None].bool(), logits, blank)
+        logits = self._head(outputs.last_hidden_state, outputs.attention_mask)
 
         loss = None
         if labels is not None:
@@ -584,17 +654,15 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 input_lengths = torch.full((logits.shape[0],), logits.shape[1], device=logits.device)
             if not torch.compiler.is_compiling():
                 self._warn_infeasible(labels, input_lengths)
-            loss = self.loss_function(
-                logits=logits,
-                labels=labels,
-                logit_lengths=input_lengths,
-                blank_token_id=self.config.pad_token_id,
-                reduction=self.config.ctc_loss_reduction,
-                zero_infinity=self.config.ctc_zero_infinity,
-            )
+            loss = self._loss(outputs, logits, labels, input_lengths, num_views)
 
+        batch_size = logits.shape[0] // num_views  # the outputs of the first view: one row per input utterance
+        hidden_states = outputs.hidden_states if output_hidden_states else None
         return CausalLMOutput(
-            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+            loss=loss,
+            logits=logits[:batch_size],
+            hidden_states=tuple(h[:batch_size] for h in hidden_states) if hidden_states is not None else None,
+            attentions=tuple(a[:batch_size] for a in outputs.attentions) if outputs.attentions is not None else None,
         )
 
 
