@@ -90,16 +90,17 @@ def ctc_loss_with_padded_targets(
     order = torch.sort(padding.to(torch.int8), dim=-1, stable=True).indices
     targets = labels.gather(-1, order).masked_fill(padding.gather(-1, order), blank_token_id)
     log_probs = nn.functional.log_softmax(logits, dim=-1, dtype=torch.float32).transpose(0, 1)
-    with torch.backends.cudnn.flags(enabled=False):
-        return nn.functional.ctc_loss(
-            log_probs,
-            targets,
-            logit_lengths,
-            (~padding).sum(-1),
-            blank=blank_token_id,
-            reduction=reduction,
-            zero_infinity=zero_infinity,
-        )
+    # 2-D targets never take cuDNN's CTC kernel (it wants them flat), so unlike `ForCTCLoss` there is no
+    # `cudnn.flags(enabled=False)` context here: Dynamo cannot trace one, and it would split the compiled graph.
+    return nn.functional.ctc_loss(
+        log_probs,
+        targets,
+        logit_lengths,
+        (~padding).sum(-1),
+        blank=blank_token_id,
+        reduction=reduction,
+        zero_infinity=zero_infinity,
+    )
 
 
 def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
