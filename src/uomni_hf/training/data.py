@@ -1,12 +1,15 @@
 """Training data: load `audiofolder` (or Hub) splits, normalize and tokenize transcripts, report and drop what CTC
 cannot learn."""
 
+import inspect
 import logging
+import sys
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from datasets import Audio, load_dataset
+from datasets.fingerprint import Hasher
 
 from ..modeling_aut_tiny import ctc_frames_needed
 from ..text_normalization import normalize_transcript
@@ -66,6 +69,29 @@ def make_prepare_fn(data_args, tokenizer: AuTTinyTokenizer, for_training: bool, 
     return prepare
 
 
+# Lengths at which `preparation_fingerprint` reads the frame arithmetic (0 s to 30 s, around hop and subsampling steps).
+_FRAME_PROBES = (0, 1, 159, 160, 161, 1279, 1280, 1281, 16_000, 48_640, 160_000, 480_000)
+
+
+def preparation_fingerprint(dataset, data_args, tokenizer: AuTTinyTokenizer, for_training: bool,
+                            output_frames: Callable[[int], int]) -> str:  # fmt: skip
+    """The cache key of the preprocessing map: everything its output depends on, nothing else. `datasets` would hash
+    the map function, and with it all of `data_args` and the model config (output folders, model card text, the
+    checkpoint's path), so every new run wrote its own copy of the decoded audio (6 GB for the long run's 28 h) and
+    a few runs filled the disk."""
+    return Hasher.hash((
+        dataset._fingerprint,
+        data_args.audio_column_name,
+        data_args.text_column_name,
+        for_training,
+        tokenizer.backend_tokenizer.to_str(),  # the vocabulary and its rules, not where it was loaded from
+        [output_frames(n) for n in _FRAME_PROBES],
+        # The code: a change to this module or to the text normalizer is a new cache.
+        inspect.getsource(sys.modules[__name__]),
+        inspect.getsource(sys.modules[normalize_transcript.__module__]),
+    ))  # fmt: skip
+
+
 def prepare_dataset(dataset, data_args, tokenizer, split_label: str, for_training: bool, max_samples: float,
                     output_frames: Callable[[int], int]):  # fmt: skip
     """Decode, normalize and tokenize; then report (and for training, drop) what CTC cannot learn or what does not
@@ -76,6 +102,7 @@ def prepare_dataset(dataset, data_args, tokenizer, split_label: str, for_trainin
         remove_columns=dataset.column_names,
         num_proc=data_args.preprocessing_num_workers,
         desc=f"preprocess {split_label}",
+        new_fingerprint=preparation_fingerprint(dataset, data_args, tokenizer, for_training, output_frames),
     )
     min_samples = data_args.min_duration_in_seconds * 16000
     lengths = np.asarray(dataset["input_length"])
