@@ -55,13 +55,15 @@ def padded_length(frames: list[int], padding: str, args) -> int | None:
     """Frames a batch is padded to: None (its longest) for dynamic, the shortest bucket that fits for bucketed."""
     if padding == "dynamic":
         return None
-    return padded_mel_length(max(frames), mel_length_buckets(args.max_frames, args.buckets if padding == "bucketed" else 1))
+    buckets = mel_length_buckets(args.max_frames, args.buckets if padding == "bucketed" else 1)
+    return padded_mel_length(max(frames), buckets)
 
 
 def measure(mode: str, batches, args) -> tuple[float, int | None]:
     shape_mode, _, precision = mode.partition("+")
     execution, padding = shape_mode.split("-")
-    if execution not in ("eager", "compiled") or padding not in ("dynamic", "static", "bucketed") or precision not in ("", "bf16"):
+    known = execution in ("eager", "compiled") and padding in ("dynamic", "static", "bucketed") and precision in ("", "bf16")
+    if not known:
         raise ValueError(f"unknown mode {mode!r}: (eager|compiled)-(dynamic|static|bucketed)[+bf16]")
     compiled = execution == "compiled"
     torch.manual_seed(0)

@@ -37,9 +37,9 @@ class DataCollatorCTCWithPadding:
     """Featurizes raw audio and pads a batch: mels to the longest utterance, or, with `static_mel_lengths`, to the
     shortest of those static lengths that fits (a few shapes for compiled graphs and CUDA graphs: one per bucket);
     labels padded with -100, with static lengths to the model's output frames for that length (`mel_output_frames`,
-the config's `num_output_frames`: the most labels CTC can fit). Nothing is ever cut:
-    training data are filtered to fit the longest static length, and a longer evaluation utterance gets a longer
-    batch rather than a truncated transcript.
+    the config's `num_output_frames`: the most labels CTC can fit). Nothing is ever cut: training data are filtered
+    to fit the longest static length, and a longer evaluation utterance gets a longer batch rather than a truncated
+    transcript.
 
     Examples marked `augment` (training examples; one collator serves training and evaluation) go through
     `augmenter`, seeded by their `index`; the other utterances of the batch are the babble. A speed factor that would
