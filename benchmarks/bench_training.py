@@ -8,14 +8,18 @@ with static padding: `--num_mel_length_buckets`).
 A `+bf16` mode runs forward and loss under CPU bf16 autocast, as `uomni-train --bf16` does (fp32 weights and optimizer).
 
 Each mode trains the standard AuT-Tiny CTC model (AdamW, as Trainer does) on the same stream of batches whose
-utterance lengths follow a read-speech-like spread (1-10 s). Compilation and the first steps are warm-up (a compiled
-bucketed run first steps once through every bucket); the reported number is the median samples/s over timed windows,
-ratios are taken against eager-dynamic in the same run, and compiled modes report how many graphs dynamo compiled.
+utterance lengths follow a read-speech-like spread (1-10 s). Every mode is compiled and warmed up first (a compiled
+bucketed run steps once through every bucket); then interleaved rounds time one window of every mode each, so a slow
+spell of the machine hits all modes of a round alike. Reported: samples/s over all rounds, the speed-up against
+eager-dynamic (and its median over rounds, to show how steady it is); compiled modes report how many graphs dynamo
+compiled.
 """
 
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -59,12 +63,26 @@ def padded_length(frames: list[int], padding: str, args) -> int | None:
     return padded_mel_length(max(frames), buckets)
 
 
-def measure(mode: str, batches, args) -> tuple[float, int | None]:
+@dataclass
+class Runner:
+    """One mode, compiled and warmed up: `step` trains on one batch; `timed` are the batches its windows take."""
+
+    step: Callable[..., None]
+    timed: list
+    graphs: int | None
+
+
+def parse_mode(mode: str) -> tuple[str, str, str]:
     shape_mode, _, precision = mode.partition("+")
-    execution, padding = shape_mode.split("-")
+    execution, _, padding = shape_mode.partition("-")
     known = execution in ("eager", "compiled") and padding in ("dynamic", "static", "bucketed") and precision in ("", "bf16")
     if not known:
         raise ValueError(f"unknown mode {mode!r}: (eager|compiled)-(dynamic|static|bucketed)[+bf16]")
+    return execution, padding, precision
+
+
+def prepare(mode: str, batches, args, compiled_shapes: int) -> Runner:
+    execution, padding, precision = parse_mode(mode)
     compiled = execution == "compiled"
     torch.manual_seed(0)
     dropout = {name: args.dropout for name in ("hidden_dropout", "attention_dropout", "activation_dropout", "final_dropout")}
@@ -72,8 +90,8 @@ def measure(mode: str, batches, args) -> tuple[float, int | None]:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     torch._dynamo.config.automatic_dynamic_shapes = True  # dynamo's default, which the dynamic mode measures
     if compiled and padding != "dynamic":
-        compile_one_graph_per_shape(len(mel_length_buckets(args.max_frames, args.buckets)))  # as uomni-train does
-    step_fn = torch.compile(model) if compiled else model
+        compile_one_graph_per_shape(compiled_shapes)  # as uomni-train does, with room for every compiled mode
+    step_fn = torch.compile(model, mode=args.compile_mode) if compiled else model
     prepared = []
     for frames, labels in batches:
         pad_frames = padded_length(frames, padding, args)
@@ -94,32 +112,31 @@ def measure(mode: str, batches, args) -> tuple[float, int | None]:
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
+    graphs_before = torch._dynamo.utils.counters["stats"]["unique_graphs"]
     for batch in warmup:
         step(*batch)
-    graphs_after_warmup = torch._dynamo.utils.counters["stats"]["unique_graphs"]
-    rates = []
-    timed = prepared[args.warmup :]
-    for window in range(0, len(timed), args.window):
-        chunk = timed[window : window + args.window]
-        start = time.perf_counter()
-        for batch in chunk:
-            step(*batch)
-        rates.append(len(chunk) * args.batch_size / (time.perf_counter() - start))
-    graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]
-    if compiled and graphs != graphs_after_warmup:
-        print(f"{mode}: {graphs - graphs_after_warmup} graphs compiled during the timed steps", flush=True)
-    return statistics.median(rates), (graphs if compiled else None)
+    graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"] - graphs_before
+    return Runner(step, prepared[args.warmup :], graphs if compiled else None)
+
+
+def time_window(runner: Runner, window: int, size: int) -> float:
+    """Seconds to train on the window's batches."""
+    start = time.perf_counter()
+    for batch in runner.timed[window * size : (window + 1) * size]:
+        runner.step(*batch)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-frames", type=int, default=1024, help="static shape (mel frames)")
-    parser.add_argument("--buckets", type=int, default=6, help="static lengths of the bucketed modes")
+    parser.add_argument("--buckets", type=int, default=6, help="static lengths of the bucketed modes (at most)")
     parser.add_argument("--warmup", type=int, default=8, help="untimed steps (compilation, recompilation)")
-    parser.add_argument("--windows", type=int, default=5)
+    parser.add_argument("--windows", type=int, default=5, help="interleaved rounds: each times every mode once")
     parser.add_argument("--window", type=int, default=4, help="steps per timed window")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--compile-mode", default=None, help="torch.compile mode (Trainer's --torch_compile_mode)")
     parser.add_argument("--vocab-size", type=int, default=256)
     parser.add_argument("--dropout", type=float, default=0.1, help="all four dropout rates (0.1 is the default config)")
     parser.add_argument(
@@ -127,37 +144,57 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    modes = args.modes.split(",")
+    for mode in modes:
+        parse_mode(mode)
     batches = make_batches(args.warmup + args.windows * args.window, args.batch_size, args.max_frames)
     mean_seconds = np.mean([f for frames, _ in batches for f in frames]) / 100
+    buckets = mel_length_buckets(args.max_frames, args.buckets)
     print(
         f"torch {torch.__version__}, {args.threads} threads, batch {args.batch_size}, mean utterance "
         f"{mean_seconds:.1f} s, dropout {args.dropout}"
     )
-    print(f"buckets: {mel_length_buckets(args.max_frames, args.buckets)}")
-    results, graphs, failures = {}, {}, {}
-    for mode in args.modes.split(","):
-        torch._dynamo.reset()
-        torch._dynamo.utils.counters.clear()
+    print(f"buckets: {buckets}")
+    compiled_shapes = len(buckets) * sum(mode.startswith("compiled") for mode in modes)
+    runners, failures = {}, {}
+    for mode in modes:  # compile and warm up every mode first; the timed rounds then compile nothing
         try:
-            results[mode], graphs[mode] = measure(mode, batches, args)
+            runners[mode] = prepare(mode, batches, args, compiled_shapes)
         except Exception as error:  # a compiler failure is a result too: report it, measure the other modes
             failures[mode] = f"fails: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
             print(f"{mode:18s} {failures[mode]}", flush=True)
-            continue
-        print(f"{mode:18s} {results[mode]:7.1f} samples/s", flush=True)
-    baseline = results.get("eager-dynamic")
-    print("\n| mode | samples/s | audio s/s | vs eager-dynamic | graphs compiled |\n|---|---|---|---|---|")
-    for mode, rate in results.items():
-        ratio = f"{rate / baseline:.2f}x" if baseline else "-"
-        compiled = "-" if graphs[mode] is None else str(graphs[mode])
-        print(f"| {mode} | {rate:.1f} | {rate * mean_seconds:.0f} | {ratio} | {compiled} |")
+    graphs_before = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    # Interleaved rounds: a slow spell of this shared machine hits every mode of a round alike. Every mode trains on
+    # the same windows, so throughput is samples over the summed seconds, and the median of per-round time ratios
+    # shows how steady a ratio is.
+    seconds = {mode: [] for mode in runners}
+    for window in range(args.windows):
+        for mode, runner in runners.items():
+            seconds[mode].append(time_window(runner, window, args.window))
+    if torch._dynamo.utils.counters["stats"]["unique_graphs"] != graphs_before:
+        print("graphs were compiled during the timed rounds: the numbers include compilation", flush=True)
+    timed_frames = [f for frames, _ in batches[args.warmup :] for f in frames]
+    samples, audio_seconds = len(timed_frames), sum(timed_frames) / 100
+
+    def speedup(mode: str, against: str) -> str:
+        total = sum(seconds[against]) / sum(seconds[mode])
+        per_round = statistics.median(base / own for own, base in zip(seconds[mode], seconds[against]))
+        return f"{total:.2f}x (rounds {per_round:.2f}x)"
+
+    baseline = "eager-dynamic" if "eager-dynamic" in runners else None
+    print("\n| mode | samples/s | audio s/s | vs eager-dynamic (median round) | graphs compiled |\n|---|---|---|---|---|")
+    for mode, runner in runners.items():
+        total = sum(seconds[mode])
+        versus = speedup(mode, baseline) if baseline else "-"
+        compiled = "-" if runner.graphs is None else str(runner.graphs)
+        print(f"| {mode} | {samples / total:.1f} | {audio_seconds / total:.0f} | {versus} | {compiled} |")
     for mode, failure in failures.items():
         print(f"| {mode} | {failure} | - | - | - |")
-    if "compiled-bucketed" in results and "eager-static" in results and baseline:
-        bucketed = results["compiled-bucketed"]
-        print(f"\ncompiled-bucketed vs eager-static: {bucketed / results['eager-static']:.2f}x (target 1.3x); "
-              f"vs eager-dynamic: {bucketed / baseline:.2f}x (target 1.0x)")
-
+    for precision in ("", "+bf16"):
+        bucketed, static, dynamic = (f"compiled-bucketed{precision}", f"eager-static{precision}", f"eager-dynamic{precision}")
+        if all(mode in runners for mode in (bucketed, static, dynamic)):
+            print(f"\n{bucketed} vs {static}: {speedup(bucketed, static)}, target 1.3x; "
+                  f"vs {dynamic}: {speedup(bucketed, dynamic)}, target 1.0x")
 
 if __name__ == "__main__":
     main()
