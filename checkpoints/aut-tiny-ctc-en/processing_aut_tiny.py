@@ -114,7 +114,11 @@ class AuTTinyProcessor(ProcessorMixin):
         if args and _is_logits(args[0]):
             logits, *rest = args
             batch = self.decode_logits(np.asarray(logits)[None], *rest, **kwargs)
-            return AuTTinyDecoderOutput(**{key: value[0] for key, value in batch.items()})
+            single = AuTTinyDecoderOutput(**{key: value[0] for key, value in batch.items()})
+            # ModelOutput reads a lone first field that is iterable as (key, value) pairs: an empty text with no
+            # scores (greedy decoding of silence) would vanish, leaving `text` None.
+            single["text"] = batch.text[0]
+            return single
         return super().decode(*args, **kwargs)
 
     def decode_logits(
