@@ -196,5 +196,6 @@ def main() -> None:
             print(f"\n{bucketed} vs {static}: {speedup(bucketed, static)}, target 1.3x; "
                   f"vs {dynamic}: {speedup(bucketed, dynamic)}, target 1.0x")
 
+
 if __name__ == "__main__":
     main()

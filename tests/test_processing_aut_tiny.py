@@ -122,13 +122,14 @@ def test_without_language_model_logits_decode_greedily(processor, tokenizer, tmp
         loaded.batch_decode(logits[0][None, None])
 
 
-
 def test_logits_of_silence_decode_to_empty_text(processor, tokenizer):
     blank = np.full((1, 6, tokenizer.vocab_size), -10.0, dtype=np.float32)
     blank[..., tokenizer.pad_token_id] = 0.0  # every frame the CTC blank
     assert processor.decode(blank[0]).text == ""
     assert processor.decode(blank[0])["text"] == ""
     assert processor.batch_decode(blank).text == [""]
+    assert processor.batch_decode(blank[:0]).text == []
+
 
 def test_missing_flashlight_warns_and_decodes_greedily(lm_processor_folder, monkeypatch):
     def no_flashlight():

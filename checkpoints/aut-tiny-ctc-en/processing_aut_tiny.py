@@ -26,6 +26,14 @@ class AuTTinyDecoderOutput(ModelOutput):
     lm_score: list[float | None] | float | None = None
     word_offsets: list[list[dict]] | list[dict] | None = None
 
+    def __post_init__(self):
+        # ModelOutput reads a lone first field that is iterable as (key, value) pairs: an empty text with no scores
+        # (greedy decoding of silence, or an empty batch) would vanish, leaving `text` None.
+        text = self.text
+        super().__post_init__()
+        if text is not None:
+            self["text"] = text
+
 
 def _is_logits(value) -> bool:
     """Float arrays or tensors are logits; ids (ints, lists of ints) are the tokenizer's."""
@@ -114,11 +122,7 @@ class AuTTinyProcessor(ProcessorMixin):
         if args and _is_logits(args[0]):
             logits, *rest = args
             batch = self.decode_logits(np.asarray(logits)[None], *rest, **kwargs)
-            single = AuTTinyDecoderOutput(**{key: value[0] for key, value in batch.items()})
-            # ModelOutput reads a lone first field that is iterable as (key, value) pairs: an empty text with no
-            # scores (greedy decoding of silence) would vanish, leaving `text` None.
-            single["text"] = batch.text[0]
-            return single
+            return AuTTinyDecoderOutput(**{key: value[0] for key, value in batch.items()})
         return super().decode(*args, **kwargs)
 
     def decode_logits(
