@@ -218,6 +218,34 @@ def test_the_shipped_folder_is_rewritten_only_when_the_run_beats_its_starting_we
     assert "0.6000" in (tmp_path / "shipped" / "README.md").read_text()
 
 
+def test_rewriting_the_shipped_card_keeps_its_hand_written_sections(tiny_config, processor, tmp_path):
+    """Evaluations added by hand (test sets, LM) survive a new best, flagged as measured on earlier weights."""
+    from types import SimpleNamespace
+
+    from uomni_hf import AuTTinyForCTC
+    from uomni_hf.training.model_card import EARLIER_WEIGHTS_NOTE
+    from uomni_hf.training.run import ShipBestCallback
+
+    model = AuTTinyForCTC(tiny_config)
+    args = SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False)
+    callback = ShipBestCallback(str(tmp_path / "shipped"), processor, {"reports": {}, "notes": "n", "command": ["x"]})
+    card = tmp_path / "shipped" / "README.md"
+    for step, best in ((500, 0.60), (1000, 0.55), (1500, 0.50)):
+        state = SimpleNamespace(is_world_process_zero=True, global_step=step, best_global_step=step, best_metric=best,
+                                epoch=1.0, log_history=[{"step": step, "eval_mean_wer": best}])  # fmt: skip
+        callback.on_save(args, state, None, model=model)
+        if step == 500:
+            assert EARLIER_WEIGHTS_NOTE not in card.read_text()  # nothing hand-written yet
+            text = card.read_text().replace("## Data", "## Evaluation\n\n| test | 51 % |\n\n```bash\n## not a heading\n```\n\n## Data")
+            card.write_text(text + "\n## Language model\n\nalpha 0.5\n")
+    text = card.read_text()
+    assert text.count("## Evaluation") == 1 and "| test | 51 % |" in text and "## not a heading" in text
+    assert text.count("## Language model") == 1 and "alpha 0.5" in text
+    assert text.count(EARLIER_WEIGHTS_NOTE) == 1 and text.index("## Evaluation") < text.index(EARLIER_WEIGHTS_NOTE)
+    assert text.count("## Data") == text.count("## Metrics") == text.count("## Notes") == 1
+    assert "0.5000" in text and "0.5500" not in text, text  # this version's own metrics
+
+
 def test_intermediate_and_consistency_ctc_flags_reach_the_model_and_train(corpus, tmp_path):
     trainer, _ = run(*parse_args(train_args(corpus, tmp_path / "run", "--do_train", "--max_steps", "2", "--save_strategy",
                                             "no", "--logging_steps", "1", "--intermediate_ctc_layer", "1",

@@ -6,6 +6,25 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard, ModelCardData
 
+GENERATED_SECTIONS = ("Data", "Metrics", "Training command", "Notes")
+EARLIER_WEIGHTS_NOTE = "> Measured on an earlier version of these weights; this version's own numbers are under Metrics."
+
+
+def hand_written_sections(card_text: str) -> str:
+    """The `## ` sections of a card that `write_model_card` does not generate (evaluations, history, added by hand),
+    so rewriting the card for new weights keeps them; fenced code blocks are not read as headings."""
+    sections, current, in_code = [], None, False
+    for line in card_text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if not in_code and line.startswith("## "):
+            current = [line]
+            if line[3:].strip() not in GENERATED_SECTIONS:
+                sections.append(current)
+        elif current is not None and line != EARLIER_WEIGHTS_NOTE:
+            current.append(line)
+    return "\n\n".join("\n".join(section).strip() for section in sections)
+
 
 def write_model_card(
     output_dir: str,
@@ -15,8 +34,12 @@ def write_model_card(
     notes: str | None = None,
     command: list[str] | None = None,
     model_reference: str | None = None,
+    kept_sections: str | None = None,
 ) -> ModelCard:
-    """Write `output_dir/README.md`; `model_reference` is what the usage example loads (default: `output_dir`)."""
+    """Write `output_dir/README.md`; `model_reference` is what the usage example loads (default: `output_dir`).
+
+    `kept_sections` (from `hand_written_sections` of the card being replaced) go after the usage example, flagged as
+    measured on earlier weights until someone rewrites them."""
     program = ["python", "-m", "uomni_hf.training"] if sys.argv[0].endswith("__main__.py") else [Path(sys.argv[0]).name]
     command = " ".join(shlex.quote(arg) for arg in command or [*program, *sys.argv[1:]])
     encoder_params = sum(p.numel() for p in model.model.parameters())
@@ -36,6 +59,10 @@ def write_model_card(
         tags=["uomni-hf", "aut-tiny", "ctc", "speech-recognition"],
         language=["en"],
     )
+    kept = ""
+    if kept_sections:
+        heading, _, rest = kept_sections.partition("\n")
+        kept = f"\n{heading}\n\n{EARLIER_WEIGHTS_NOTE}\n\n{rest.strip()}\n"
     body = f"""
 # AuT-Tiny CTC
 
@@ -48,7 +75,7 @@ from transformers import pipeline
 asr = pipeline("automatic-speech-recognition", model="{model_reference or output_dir}")
 print(asr("speech.wav")["text"])
 ```
-
+{kept}
 ## Data
 
 | split | utterances | hours | CTC-infeasible |

@@ -33,7 +33,7 @@ from .arguments import DataTrainingArguments, ModelArguments, parse_args
 from .augmentation import AcousticAugmenter, AugmentationConfig
 from .collator import DataCollatorCTCWithPadding, mel_length_buckets
 from .data import load_split, make_prepare_fn, output_frames_fn, prepare_dataset
-from .model_card import write_model_card
+from .model_card import hand_written_sections, write_model_card
 
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ class ShipBestCallback(TrainerCallback):
             logger.info(f"step {state.global_step}: {args.metric_for_best_model} {state.best_metric:.4f} does not beat "
                         f"the starting weights' {start:.4f}; {self.folder} is left as it is")  # fmt: skip
             return
+        card = Path(self.folder) / "README.md"
+        kept = hand_written_sections(card.read_text()) if card.is_file() else None
         evaluation = {k: v for entry in state.log_history if entry.get("step") == state.global_step
                       for k, v in entry.items() if k.startswith("eval_") and k.split("_")[-1] in ("wer", "cer", "loss")}  # fmt: skip
         model.save_pretrained(self.folder)
@@ -99,7 +101,8 @@ class ShipBestCallback(TrainerCallback):
         progress = (f"Shipped from step {state.global_step} (epoch {state.epoch:.2f}) of the run, the best so far by "
                     f"`{args.metric_for_best_model}` = {state.best_metric:.4f}.")  # fmt: skip
         notes = "\n\n".join(filter(None, [progress, self.card_kwargs.get("notes")]))
-        write_model_card(self.folder, model, metrics=evaluation, **{**self.card_kwargs, "notes": notes})
+        write_model_card(self.folder, model, metrics=evaluation, kept_sections=kept,
+                         **{**self.card_kwargs, "notes": notes})  # fmt: skip
         logger.info(f"step {state.global_step}: new best {args.metric_for_best_model}; wrote {self.folder}")
 
 
