@@ -9,7 +9,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from uomni_hf import AuTTinyConfig, AuTTinyForCTC, AuTTinyModel
-from uomni_hf.modeling_aut_tiny import apply_spec_augment
+from uomni_hf.modeling_aut_tiny import AuTTinyDropout, apply_spec_augment
 
 
 def padded_batch(lengths: list[int], num_bins: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -214,6 +214,28 @@ def test_compiles_with_fullgraph_on_a_fixed_shape(tiny_config):
     eager_out = model(features, attention_mask=mask)
     compiled_out = compiled(features, attention_mask=mask)
     torch.testing.assert_close(compiled_out.last_hidden_state, eager_out.last_hidden_state)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_dropout_keeps_each_value_with_probability_1_minus_p_and_rescales_it(compiled):
+    """Compiled by inductor on CPU, the mask must stay ATen's bernoulli_ kernel, not per-element random numbers in a
+    generated loop: the reason the class exists."""
+    from torch._inductor.utils import run_and_get_code
+
+    torch._dynamo.reset()
+    dropout = AuTTinyDropout(0.25).train()
+    x = torch.full((64, 1000), 2.0)
+    if compiled:
+        dropout = torch.compile(dropout)
+        out, code = run_and_get_code(dropout, x)
+        assert "aten.bernoulli_" in "\n".join(code) and "normalized_rand_cpu" not in "\n".join(code)
+    else:
+        out = dropout(x)
+    kept = out != 0
+    assert abs(kept.float().mean().item() - 0.75) < 0.01  # 64,000 draws: standard deviation 0.0017
+    torch.testing.assert_close(out[kept], torch.full_like(out[kept], 2.0 / 0.75))
+    assert not torch.equal(kept, dropout(x) != 0)  # a new mask each call
+    assert torch.equal(dropout.eval()(x), x)
 
 
 def test_ctc_model_compiles_with_fullgraph_and_the_loss_stays_in_the_graph(tiny_config):
