@@ -193,18 +193,23 @@ class AuTTinyRMSNorm(nn.Module):
         return self.weight * hidden_states.to(input_dtype)
 
 
-class AuTTinyDropout(nn.Dropout):
-    """`nn.Dropout` drawing its mask with `Tensor.bernoulli_`: the same distribution, and the same speed in eager mode.
+def bernoulli_dropout(hidden_states: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Dropout whose mask comes from `Tensor.bernoulli_`: the same distribution, and the same speed in eager mode.
 
-    Under `torch.compile` on CPU, inductor decomposes `nn.Dropout` into per-element random numbers inside its fused
-    loops, which it cannot vectorize (here about a tenth of a compiled training step); it keeps `bernoulli_` on CPU
-    as ATen's vectorized kernel."""
+    Under `torch.compile` on CPU, inductor decomposes `nn.functional.dropout` into per-element random numbers inside
+    its fused loops, which it cannot vectorize (here about a tenth of a compiled training step); it keeps
+    `bernoulli_` on CPU as ATen's vectorized kernel."""
+    if not training or p == 0.0:
+        return hidden_states
+    keep = torch.empty_like(hidden_states).bernoulli_(1.0 - p)
+    return hidden_states * keep / (1.0 - p)
+
+
+class AuTTinyDropout(nn.Dropout):
+    """`nn.Dropout` through `bernoulli_dropout`, fast compiled on CPU too."""
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:
-            return hidden_states
-        keep = torch.empty_like(hidden_states).bernoulli_(1.0 - self.p)
-        return hidden_states * keep / (1.0 - self.p)
+        return bernoulli_dropout(hidden_states, self.p, self.training)
 
 
 class AuTTinyRotaryEmbedding(nn.Module):
@@ -256,7 +261,7 @@ def eager_attention_forward(
     elif attention_mask is not None:
         attn_weights = attn_weights + attention_mask
     attn_weights = nn.functional.softmax(attn_weights, dim=-1, dtype=torch.float32).to(query.dtype)
-    attn_weights = nn.functional.dropout(attn_weights, p=dropout, training=module.training)
+    attn_weights = bernoulli_dropout(attn_weights, dropout, module.training)
     attn_output = torch.matmul(attn_weights, value).transpose(1, 2).contiguous()
     return attn_output, attn_weights
 

@@ -48,6 +48,27 @@ def test_compiled_training_lowers_eval_loss_and_saves_a_pipeline_ready_folder(co
     assert isinstance(result["text"], str)
 
 
+def test_compiling_on_cpu_moves_attention_dropout_to_the_eager_attention_and_nothing_else():
+    """Compiled on CPU, SDPA with dropout runs its math path with inductor's slow mask; the eager attention computes
+    the same. Without attention dropout SDPA keeps its fused kernel, and the choice is not saved with the model."""
+    from uomni_hf import AuTTinyConfig, AuTTinyForCTC
+    from uomni_hf.training.run import use_compilable_attention_dropout
+
+    model = AuTTinyForCTC(AuTTinyConfig(num_hidden_layers=1, vocab_size=40, attention_dropout=0.1))
+    without = AuTTinyForCTC(AuTTinyConfig(num_hidden_layers=1, vocab_size=40, attention_dropout=0.0))
+    features, mask = torch.randn(2, 64, 128), torch.ones(2, 64, dtype=torch.long)
+    before = model.eval()(features, attention_mask=mask).logits
+    use_compilable_attention_dropout(model)
+    use_compilable_attention_dropout(without)
+    assert model.model.layers[0].self_attn.config._attn_implementation == "eager"
+    assert without.config._attn_implementation == "sdpa"
+    torch.testing.assert_close(model(features, attention_mask=mask).logits, before, atol=1e-5, rtol=1e-4)
+    assert (model.model(features, attention_mask=mask, output_attentions=True).attentions[0] == 0).sum() == 0
+    dropped = model.train().model(features, attention_mask=mask, output_attentions=True).attentions[0] == 0
+    assert 0.05 < dropped.float().mean() < 0.15  # the eager attention applies the dropout
+    assert "attn_implementation" not in model.config.to_json_string()
+
+
 class StopAtStep(TrainerCallback):
     def __init__(self, step: int):
         self.step = step
