@@ -133,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-frames", type=int, default=1024, help="static shape (mel frames)")
-    parser.add_argument("--buckets", type=int, default=6, help="static lengths of the bucketed modes (at most)")
+    parser.add_argument("--buckets", type=int, default=10, help="static lengths of the bucketed modes (at most)")
     parser.add_argument("--warmup", type=int, default=8, help="untimed steps (compilation, recompilation)")
     parser.add_argument("--windows", type=int, default=5, help="interleaved rounds: each times every mode once")
     parser.add_argument("--window", type=int, default=4, help="steps per timed window")

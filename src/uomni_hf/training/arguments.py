@@ -84,7 +84,7 @@ class DataTrainingArguments:
         metadata={"help": "Pad mels to static lengths (few shapes for compiled/CUDA graphs). Default: on with --torch_compile."},
     )
     num_mel_length_buckets: int = field(
-        default=6,
+        default=10,
         metadata={"help": "With static padding, a batch is padded to the shortest of this many static lengths that "
                   "fits (a geometric ladder from 256 frames to max_mel_length), so a compiled model compiles one "
                   "graph per length; 1 pads every batch to max_mel_length. Use --train_sampling_strategy "
