@@ -267,6 +267,18 @@ def test_rewriting_the_shipped_card_keeps_its_hand_written_sections(tiny_config,
     assert "0.5000" in text and "0.5500" not in text, text  # this version's own metrics
 
 
+def test_the_card_prints_the_notes_once_and_the_command_points_to_them(tiny_config, tmp_path):
+    from uomni_hf import AuTTinyForCTC
+    from uomni_hf.training.model_card import write_model_card
+
+    notes = "**Data.** speechocean762 (CC BY 4.0), the project's corpus.\nSecond line."
+    command = ["uomni-train", "--model_card_notes", notes, "--seed", "0", f"--model_card_notes={notes}"]
+    card = write_model_card(str(tmp_path), AuTTinyForCTC(tiny_config), {}, {}, notes=notes, command=command).content
+    assert card.count("the project's corpus") == 1 and "Second line." in card.split("## Notes")[1]
+    run_line = card.split("## Training command")[1].split("## Notes")[0]
+    assert "--model_card_notes '<the Notes below>' --seed 0 '--model_card_notes=<the Notes below>'" in run_line
+
+
 def test_intermediate_and_consistency_ctc_flags_reach_the_model_and_train(corpus, tmp_path):
     trainer, _ = run(*parse_args(train_args(corpus, tmp_path / "run", "--do_train", "--max_steps", "2", "--save_strategy",
                                             "no", "--logging_steps", "1", "--intermediate_ctc_layer", "1",

@@ -26,6 +26,17 @@ def hand_written_sections(card_text: str) -> str:
     return "\n\n".join("\n".join(section).strip() for section in sections)
 
 
+def _without_notes(command: list[str], notes: str | None) -> list[str]:
+    """The command with the notes' text (printed in full under Notes) shown as a placeholder, not pasted twice."""
+    if not notes:
+        return command
+    placeholder = "<the Notes below>"
+    return [
+        placeholder if arg == notes else "--model_card_notes=" + placeholder if arg == f"--model_card_notes={notes}" else arg
+        for arg in command
+    ]
+
+
 def write_model_card(
     output_dir: str,
     model,
@@ -41,7 +52,7 @@ def write_model_card(
     `kept_sections` (from `hand_written_sections` of the card being replaced) go after the usage example, flagged as
     measured on earlier weights until someone rewrites them."""
     program = ["python", "-m", "uomni_hf.training"] if sys.argv[0].endswith("__main__.py") else [Path(sys.argv[0]).name]
-    command = " ".join(shlex.quote(arg) for arg in command or [*program, *sys.argv[1:]])
+    command = " ".join(shlex.quote(arg) for arg in _without_notes(command or [*program, *sys.argv[1:]], notes))
     encoder_params = sum(p.numel() for p in model.model.parameters())
     data_rows = "\n".join(
         f"| {name} | {r['utterances']} | {r['hours']:.2f} | {r['ctc_infeasible']} |" for name, r in reports.items()
