@@ -18,8 +18,8 @@ DATA=${DATA:-runs/data}
 RUN=${RUN:-runs/aut-tiny-ctc-en}
 SHIP=${SHIP:-checkpoints/aut-tiny-ctc-en}
 MAX_STEPS=${MAX_STEPS:-5000}
-DECAY_STEPS=${DECAY_STEPS:-1000}
-LEARNING_RATE=${LEARNING_RATE:-5e-4}
+DECAY_STEPS=${DECAY_STEPS:-2000}
+LEARNING_RATE=${LEARNING_RATE:-4e-4}
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
