@@ -31,10 +31,8 @@ def _without_notes(command: list[str], notes: str | None) -> list[str]:
     if not notes:
         return command
     placeholder = "<the Notes below>"
-    return [
-        placeholder if arg == notes else "--model_card_notes=" + placeholder if arg == f"--model_card_notes={notes}" else arg
-        for arg in command
-    ]
+    shown = {notes: placeholder, f"--model_card_notes={notes}": f"--model_card_notes={placeholder}"}
+    return [shown.get(arg, arg) for arg in command]
 
 
 def write_model_card(
