@@ -279,6 +279,27 @@ def test_the_card_prints_the_notes_once_and_the_command_points_to_them(tiny_conf
     assert "--model_card_notes '<the Notes below>' --seed 0 '--model_card_notes=<the Notes below>'" in run_line
 
 
+def test_a_shipped_card_also_prints_the_notes_once(tiny_config, processor, tmp_path):
+    """The ship callback adds which step it shipped to the Notes; the command must still show the placeholder."""
+    from types import SimpleNamespace
+
+    from uomni_hf import AuTTinyForCTC
+    from uomni_hf.training.run import ShipBestCallback
+
+    notes = "**Data.** speechocean762 (CC BY 4.0).\nSecond line."
+    card_kwargs = {"reports": {}, "notes": notes, "command": ["uomni-train", "--model_card_notes", notes]}
+    callback = ShipBestCallback(str(tmp_path / "shipped"), processor, card_kwargs)
+    state = SimpleNamespace(is_world_process_zero=True, global_step=500, best_global_step=500, best_metric=0.5,
+                            epoch=1.0, log_history=[{"step": 500, "eval_mean_wer": 0.5}])  # fmt: skip
+    callback.on_save(SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False), state, None,
+                     model=AuTTinyForCTC(tiny_config))  # fmt: skip
+    card = (tmp_path / "shipped" / "README.md").read_text()
+    assert card.count("speechocean762 (CC BY 4.0)") == 1
+    assert "uomni-train --model_card_notes '<the Notes below>'" in card
+    notes_section = card.split("## Notes")[1]
+    assert notes_section.index("Shipped from step 500") < notes_section.index("Second line.")
+
+
 def test_intermediate_and_consistency_ctc_flags_reach_the_model_and_train(corpus, tmp_path):
     trainer, _ = run(*parse_args(train_args(corpus, tmp_path / "run", "--do_train", "--max_steps", "2", "--save_strategy",
                                             "no", "--logging_steps", "1", "--intermediate_ctc_layer", "1",

@@ -44,8 +44,12 @@ def write_model_card(
     command: list[str] | None = None,
     model_reference: str | None = None,
     kept_sections: str | None = None,
+    provenance: str | None = None,
 ) -> ModelCard:
     """Write `output_dir/README.md`; `model_reference` is what the usage example loads (default: `output_dir`).
+
+    `provenance` (which step of a run this is) opens the Notes; it is kept apart from `notes` so that the command's
+    `--model_card_notes` argument is still recognized and shown as a placeholder.
 
     `kept_sections` (from `hand_written_sections` of the card being replaced) go after the usage example, flagged as
     measured on earlier weights until someone rewrites them."""
@@ -105,6 +109,7 @@ CTC-infeasible utterances (more labels than 12.5 Hz output frames) are dropped f
 {command}
 ```
 """
+    notes = "\n\n".join(filter(None, [provenance, notes]))
     if notes:
         body += f"\n## Notes\n\n{notes}\n"
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")

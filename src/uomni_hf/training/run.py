@@ -98,11 +98,10 @@ class ShipBestCallback(TrainerCallback):
                       for k, v in entry.items() if k.startswith("eval_") and k.split("_")[-1] in ("wer", "cer", "loss")}  # fmt: skip
         model.save_pretrained(self.folder)
         self.processor.save_pretrained(self.folder)
-        progress = (f"Shipped from step {state.global_step} (epoch {state.epoch:.2f}) of the run, the best so far by "
-                    f"`{args.metric_for_best_model}` = {state.best_metric:.4f}.")  # fmt: skip
-        notes = "\n\n".join(filter(None, [progress, self.card_kwargs.get("notes")]))
-        write_model_card(self.folder, model, metrics=evaluation, kept_sections=kept,
-                         **{**self.card_kwargs, "notes": notes})  # fmt: skip
+        provenance = (f"Shipped from step {state.global_step} (epoch {state.epoch:.2f}) of the run, the best so far by "
+                      f"`{args.metric_for_best_model}` = {state.best_metric:.4f}.")  # fmt: skip
+        write_model_card(self.folder, model, metrics=evaluation, kept_sections=kept, provenance=provenance,
+                         **self.card_kwargs)  # fmt: skip
         logger.info(f"step {state.global_step}: new best {args.metric_for_best_model}; wrote {self.folder}")
 
 
