@@ -17,9 +17,10 @@ SHARED=${SHARED:-../shared/data}
 DATA=${DATA:-runs/data}
 RUN=${RUN:-runs/aut-tiny-ctc-en}
 SHIP=${SHIP:-checkpoints/aut-tiny-ctc-en}
-MAX_STEPS=${MAX_STEPS:-5000}
-DECAY_STEPS=${DECAY_STEPS:-2000}
-LEARNING_RATE=${LEARNING_RATE:-4e-4}
+MAX_STEPS=${MAX_STEPS:-7000}
+DECAY_STEPS=${DECAY_STEPS:-3000}
+LEARNING_RATE=${LEARNING_RATE:-3e-4}
+SEED=${SEED:-9}  # data order and augmentation draws: give a continuation a new one
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
@@ -36,7 +37,7 @@ $PY -m uomni_hf.training \
     --extra_train_data_dirs "$DATA/so762" "$DATA/so762" "$DATA/kokoro" "$DATA/kokoro" "$DATA/kokoro" "$DATA/espeak" \
     --extra_eval_data_dirs "$DATA/kokoro" "$DATA/espeak" --max_eval_samples 200 \
     --metric_for_best_model mean_wer --greater_is_better false --eval_on_start \
-    --do_train --do_eval --use_cpu --bf16 --seed 0 --dataloader_num_workers 1 \
+    --do_train --do_eval --use_cpu --bf16 --seed "$SEED" --dataloader_num_workers 1 \
     --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
     --learning_rate "$LEARNING_RATE" --warmup_steps 300 --weight_decay 0.01 --max_steps "$MAX_STEPS" \
     --lr_scheduler_type warmup_stable_decay --lr_scheduler_kwargs "{\"num_decay_steps\": $DECAY_STEPS}" \
