@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -216,45 +217,41 @@ def test_push_to_hub_uploads_the_model_card_uomni_train_wrote(corpus, tmp_path, 
     assert card == (output / "README.md").read_text()
 
 
+SHIP_ARGS = SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False)
+
+
+def best_at(step: int, best: float, start: float | None = None) -> SimpleNamespace:
+    """Trainer state at a save whose checkpoint is the best so far; `start`: the --eval_on_start score."""
+    history = [{"step": 0, "eval_mean_wer": start}] if start is not None else []
+    return SimpleNamespace(is_world_process_zero=True, global_step=step, best_global_step=step, best_metric=best,
+                           epoch=1.0, log_history=[*history, {"step": step, "eval_mean_wer": best}])  # fmt: skip
+
+
 def test_the_shipped_folder_is_rewritten_only_when_the_run_beats_its_starting_weights(tiny_config, processor, tmp_path):
     """With --eval_on_start the starting weights' score is the bar (Trainer itself does not count it as a best)."""
-    from types import SimpleNamespace
-
     from uomni_hf import AuTTinyForCTC
     from uomni_hf.training.run import ShipBestCallback
 
     model = AuTTinyForCTC(tiny_config)
-    args = SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False)
     callback = ShipBestCallback(str(tmp_path / "shipped"), processor, {"reports": {}, "notes": None, "command": ["x"]})
-
-    def state(best: float) -> SimpleNamespace:
-        return SimpleNamespace(is_world_process_zero=True, global_step=500, best_global_step=500, best_metric=best,
-                               epoch=1.0, log_history=[{"step": 0, "eval_mean_wer": 0.62},
-                                                       {"step": 500, "eval_mean_wer": best}])  # fmt: skip
-
-    callback.on_save(args, state(0.63), None, model=model)
+    callback.on_save(SHIP_ARGS, best_at(500, 0.63, start=0.62), None, model=model)
     assert not (tmp_path / "shipped").exists()  # worse than where it started: left alone
-    callback.on_save(args, state(0.60), None, model=model)
+    callback.on_save(SHIP_ARGS, best_at(500, 0.60, start=0.62), None, model=model)
     assert (tmp_path / "shipped" / "model.safetensors").is_file()
     assert "0.6000" in (tmp_path / "shipped" / "README.md").read_text()
 
 
 def test_rewriting_the_shipped_card_keeps_its_hand_written_sections(tiny_config, processor, tmp_path):
     """Evaluations added by hand (test sets, LM) survive a new best, flagged as measured on earlier weights."""
-    from types import SimpleNamespace
-
     from uomni_hf import AuTTinyForCTC
     from uomni_hf.training.model_card import EARLIER_WEIGHTS_NOTE
     from uomni_hf.training.run import ShipBestCallback
 
     model = AuTTinyForCTC(tiny_config)
-    args = SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False)
     callback = ShipBestCallback(str(tmp_path / "shipped"), processor, {"reports": {}, "notes": "n", "command": ["x"]})
     card = tmp_path / "shipped" / "README.md"
     for step, best in ((500, 0.60), (1000, 0.55), (1500, 0.50)):
-        state = SimpleNamespace(is_world_process_zero=True, global_step=step, best_global_step=step, best_metric=best,
-                                epoch=1.0, log_history=[{"step": step, "eval_mean_wer": best}])  # fmt: skip
-        callback.on_save(args, state, None, model=model)
+        callback.on_save(SHIP_ARGS, best_at(step, best), None, model=model)
         if step == 500:
             assert EARLIER_WEIGHTS_NOTE not in card.read_text()  # nothing hand-written yet
             text = card.read_text().replace("## Data", "## Evaluation\n\n| test | 51 % |\n\n```bash\n## not a heading\n```\n\n## Data")
@@ -281,18 +278,13 @@ def test_the_card_prints_the_notes_once_and_the_command_points_to_them(tiny_conf
 
 def test_a_shipped_card_also_prints_the_notes_once(tiny_config, processor, tmp_path):
     """The ship callback adds which step it shipped to the Notes; the command must still show the placeholder."""
-    from types import SimpleNamespace
-
     from uomni_hf import AuTTinyForCTC
     from uomni_hf.training.run import ShipBestCallback
 
     notes = "**Data.** speechocean762 (CC BY 4.0).\nSecond line."
     card_kwargs = {"reports": {}, "notes": notes, "command": ["uomni-train", "--model_card_notes", notes]}
     callback = ShipBestCallback(str(tmp_path / "shipped"), processor, card_kwargs)
-    state = SimpleNamespace(is_world_process_zero=True, global_step=500, best_global_step=500, best_metric=0.5,
-                            epoch=1.0, log_history=[{"step": 500, "eval_mean_wer": 0.5}])  # fmt: skip
-    callback.on_save(SimpleNamespace(metric_for_best_model="mean_wer", greater_is_better=False), state, None,
-                     model=AuTTinyForCTC(tiny_config))  # fmt: skip
+    callback.on_save(SHIP_ARGS, best_at(500, 0.5), None, model=AuTTinyForCTC(tiny_config))
     card = (tmp_path / "shipped" / "README.md").read_text()
     assert card.count("speechocean762 (CC BY 4.0)") == 1
     assert "uomni-train --model_card_notes '<the Notes below>'" in card
