@@ -117,6 +117,34 @@ def test_cli_with_ljspeech_text_file(tmp_path, capsys):
 
 
 
+@requires_espeak
+def test_excluded_texts_are_drawn_again(corpus, tmp_path, capsys):
+    output_dir, _ = corpus
+    excluded = {row["text"] for split in ("train", "test") for row in read_metadata(output_dir / split)}
+    build.main(
+        ["--output_dir", str(tmp_path / "again"), "--num_train", "4", "--num_validation", "2", "--num_test", "2",
+         "--seed", "0", "--num_workers", "1", "--exclude_texts_from", str(output_dir / "train"),
+         str(output_dir / "test" / "metadata.csv")]
+    )  # fmt: skip
+    capsys.readouterr()
+    again = {split: [row["text"] for row in read_metadata(tmp_path / "again" / split)] for split in SPLITS}
+    assert len(again["train"]) == 4 and len(again["test"]) == 2
+    assert not set(again["train"] + again["test"]) & excluded
+    assert again["validation"] == [row["text"] for row in read_metadata(output_dir / "validation")], (
+        "a split with nothing excluded is the same corpus"
+    )
+
+
+def test_read_transcripts_names_a_missing_or_wrong_metadata_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no metadata.csv"):
+        build.read_transcripts(tmp_path)
+    (tmp_path / "metadata.csv").write_text("file_name,sentence\na.wav,Hello\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no 'text' column"):
+        build.read_transcripts(tmp_path)
+    (tmp_path / "metadata.csv").write_text("file_name,text\na.wav,\"Hello, World!\"\n", encoding="utf-8")
+    assert build.read_transcripts(tmp_path / "metadata.csv") == ["hello world"]
+
+
 def test_unknown_engine_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="engine must be one of"):
         build_corpus(tmp_path / "corpus", 1, 0, 0, engine="festival")

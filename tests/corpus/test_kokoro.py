@@ -75,6 +75,28 @@ def test_reserved_voices_are_the_test_split_and_never_train_or_validation():
         split_voices("dev")
 
 
+VALIDATION_VOICES = ("af_bella", "am_michael", "bf_emma", "bm_george", "jf_alpha", "hm_psi")
+
+
+@pytest.mark.parametrize("blend_probability", [0.0, 0.5, 1.0])
+def test_validation_voices_make_validation_speaker_disjoint_from_train(blend_probability):
+    options = dict(blend_probability=blend_probability, validation_voices=VALIDATION_VOICES)
+    used = {split: {voice for s in speakers(split, **options) for voice in s.voices} for split in SPLITS}
+    assert used["validation"] == set(VALIDATION_VOICES)
+    assert used["train"] == set(VOICES) - set(VALIDATION_VOICES) - set(RESERVED_VOICES), "blends included"
+    assert used["test"] == set(RESERVED_VOICES)
+    lone = speakers("validation", n=20, blend_probability=1.0, validation_voices=("af_bella",))
+    assert {s.name for s in lone} == {"af_bella"}, "one validation voice has nothing to blend with"
+
+
+def test_validation_voices_must_be_known_and_not_reserved():
+    with pytest.raises(ValueError, match="unknown Kokoro validation voices.*af_nobody"):
+        KokoroOptions(validation_voices=("af_bella", "af_nobody"))
+    with pytest.raises(ValueError, match="reserved for the test split"):
+        KokoroOptions(validation_voices=("af_nicole",))
+    assert speakers("train") == speakers("train", validation_voices=()), "no validation voices: the old plan"
+
+
 @pytest.mark.parametrize("blend_probability", [0.0, 0.5, 1.0])
 def test_drawn_speakers_keep_reserved_voices_in_the_test_split(blend_probability):
     for split in SPLITS:
@@ -306,12 +328,13 @@ def test_cli_passes_the_kokoro_options(monkeypatch, tmp_path, capsys):
     build.main(
         ["--output_dir", str(tmp_path), "--engine", "kokoro", "--kokoro_voices_dir", "voices", "--kokoro_model_dir",
          "models", "--kokoro_blend_probability", "0", "--kokoro_speed_range", "0.9", "1.1", "--kokoro_accent", "en-gb",
-         "--kokoro_threads", "2", "--num_train", "0", "--num_validation", "0", "--num_test", "240"]
+         "--kokoro_threads", "2", "--kokoro_validation_voices", "af_bella", "bm_george", "--num_train", "0",
+         "--num_validation", "0", "--num_test", "240"]
     )  # fmt: skip
     assert captured["engine"] == "kokoro" and captured["num_test"] == 240
     assert captured["kokoro_options"] == KokoroOptions(
         model_dir="models", voices_dir="voices", blend_probability=0.0, speed_range=(0.9, 1.1), accent="en-gb",
-        threads=2,
+        threads=2, validation_voices=("af_bella", "bm_george"),
     )
     build.main(["--output_dir", str(tmp_path)])
     assert captured["engine"] == "espeak" and captured["kokoro_options"] is None

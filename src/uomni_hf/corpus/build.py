@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import random
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from tqdm.auto import tqdm
 
 from . import kokoro
 from .espeak import SAMPLING_RATE, speaker_pool, spell_out_letter_words, synthesize
+from ..text_normalization import normalize_transcript
 from .text import SPLITS, _rng, generate_sentence, read_text_file, split_extra_texts
 
 
@@ -59,11 +60,31 @@ _WORKER_STATE: dict = {}
 
 
 def _init_worker(
-    output_dir: str, seed: int, pools: dict, extra_texts: dict, kokoro_options: kokoro.KokoroOptions | None = None
+    output_dir: str,
+    seed: int,
+    pools: dict,
+    extra_texts: dict,
+    kokoro_options: kokoro.KokoroOptions | None = None,
+    exclude_texts: Collection[str] = frozenset(),
 ) -> None:
     _WORKER_STATE.update(
-        output_dir=output_dir, seed=seed, pools=pools, extra_texts=extra_texts, kokoro_options=kokoro_options
+        output_dir=output_dir,
+        seed=seed,
+        pools=pools,
+        extra_texts=extra_texts,
+        kokoro_options=kokoro_options,
+        exclude_texts=frozenset(exclude_texts),
     )
+
+
+def _draw_text(rng: random.Random, split: str, voice) -> str:
+    """The next sentence of `rng` as `voice` speaks it, drawn again while it is one of the excluded texts."""
+    state = _WORKER_STATE
+    for _ in range(100):
+        text = spell_out_letter_words(generate_sentence(rng, state["extra_texts"][split]), voice)
+        if text not in state["exclude_texts"]:
+            return text
+    raise ValueError(f"100 sentences in a row were excluded texts ({split}); is the exclusion list the whole corpus?")
 
 
 def _make_utterance(job: tuple[str, int]) -> dict:
@@ -72,7 +93,7 @@ def _make_utterance(job: tuple[str, int]) -> dict:
     state = _WORKER_STATE
     rng = _rng(state["seed"], split, index)
     speaker = rng.choice(state["pools"][split])
-    text = spell_out_letter_words(generate_sentence(rng, state["extra_texts"][split]), speaker)
+    text = _draw_text(rng, split, speaker)
     audio = synthesize(text, speaker)
     file_name, seconds = _write_audio(split, index, audio, rng)
     return {
@@ -96,7 +117,7 @@ def _make_kokoro_utterance(job: tuple[str, int]) -> dict:
     speaker = kokoro.speaker_for(state["seed"], split, index, state["kokoro_options"])
     rng = _rng(state["seed"], "kokoro", split, index)  # text and padding: the same whatever the speaker options
     # Kokoro phonemizes with espeak-ng, so it spells out the same words espeak-ng does.
-    text = spell_out_letter_words(generate_sentence(rng, state["extra_texts"][split]), speaker.lang)
+    text = _draw_text(rng, split, speaker.lang)
     audio = state["kokoro_engine"].synthesize(text, speaker)
     file_name, seconds = _write_audio(split, index, audio, rng)
     return {
@@ -136,6 +157,7 @@ def build_corpus(
     overwrite: bool = False,
     engine: str = "espeak",
     kokoro_options: kokoro.KokoroOptions | None = None,
+    exclude_texts: Collection[str] = (),
 ) -> dict:
     """Write a synthetic speech corpus as an `audiofolder`: `output_dir/{split}/*.wav` plus `{split}/metadata.csv`.
 
@@ -149,6 +171,8 @@ def build_corpus(
         overwrite: delete existing split folders first.
         engine: "espeak" (espeak-ng, `espeak`) or "kokoro" (Kokoro-82M, `kokoro`; needs the `[kokoro]` extra).
         kokoro_options: model, voices and speaker options of the Kokoro engine (defaults when None).
+        exclude_texts: transcripts no utterance may have (another corpus's test sentences, say): a sentence drawn
+            among them is drawn again. Compared after normalization (`read_transcripts` gives them so).
 
     Returns:
         A summary: per split the number of utterances, speakers used and hours of audio.
@@ -172,7 +196,8 @@ def build_corpus(
     pools = {split: speaker_pool(split, seed) for split in SPLITS} if engine == "espeak" else {}
     texts = split_extra_texts(extra_texts or [])
     jobs = [(split, index) for split in SPLITS for index in range(counts[split])]
-    init_args = (str(output_dir), seed, pools, texts, kokoro_options if engine == "kokoro" else None)
+    excluded = frozenset(normalize_transcript(text) for text in exclude_texts)
+    init_args = (str(output_dir), seed, pools, texts, kokoro_options if engine == "kokoro" else None, excluded)
     make_utterance = _make_utterance if engine == "espeak" else _make_kokoro_utterance
 
     rows = []
@@ -206,6 +231,19 @@ def build_corpus(
     return summary
 
 
+def read_transcripts(path: str | os.PathLike) -> list[str]:
+    """The normalized `text` column of an audiofolder split (its folder or its `metadata.csv`)."""
+    path = Path(path)
+    metadata = path / "metadata.csv" if path.is_dir() else path
+    if not metadata.is_file():
+        raise FileNotFoundError(f"no metadata.csv at {path}: expected an audiofolder split or its metadata.csv")
+    with open(metadata, encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        if "text" not in (reader.fieldnames or ()):
+            raise ValueError(f"{metadata} has no 'text' column (columns: {reader.fieldnames})")
+        return [normalize_transcript(row["text"]) for row in reader]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Generate a synthetic English speech corpus with espeak-ng or Kokoro.")
     parser.add_argument("--output_dir", required=True, help="audiofolder to write (train/, validation/, test/)")
@@ -215,6 +253,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--text_file", help="extra sentences: one per line, or an LJSpeech-style metadata.csv (last | column)"
+    )
+    parser.add_argument(
+        "--exclude_texts_from",
+        nargs="+",
+        default=(),
+        metavar="SPLIT_DIR",
+        help="audiofolder splits (or their metadata.csv) whose transcripts no utterance may have, e.g. a test set",
     )
     parser.add_argument("--num_workers", type=int, default=None, help="defaults to the number of CPU cores")
     parser.add_argument("--overwrite", action="store_true", help="replace existing split folders")
@@ -244,6 +289,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="phonemizer accent; auto: en-gb for British voices (b*), en-us for the others",
     )
     group.add_argument("--kokoro_threads", type=int, default=1, help="onnxruntime threads per worker")
+    group.add_argument(
+        "--kokoro_validation_voices",
+        nargs="+",
+        default=(),
+        metavar="VOICE",
+        help="voices that speak the validation split alone and never train, blends included (default: none, "
+        "validation then shares train's voices)",
+    )
     args = parser.parse_args(argv)
 
     kokoro_options = None
@@ -255,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             speed_range=tuple(args.kokoro_speed_range),
             accent=args.kokoro_accent,
             threads=args.kokoro_threads,
+            validation_voices=tuple(args.kokoro_validation_voices),
         )
     extra_texts = read_text_file(args.text_file) if args.text_file else None
     summary = build_corpus(
@@ -268,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         overwrite=args.overwrite,
         engine=args.engine,
         kokoro_options=kokoro_options,
+        exclude_texts=[text for path in args.exclude_texts_from for text in read_transcripts(path)],
     )
     print(json.dumps(summary, indent=2))
 

@@ -5,7 +5,8 @@ Kokoro-82M v1.0 (hexgrad, Apache-2.0) speaks English with 54 voice identities: A
 is one voice or a blend `A*w+B` of two (style `w·A + (1-w)·B`: a new speaker), at a speed in `SPEED_RANGE`.
 
 Six voices are reserved for evaluation (`RESERVED_VOICES`): they are the whole voice pool of the test split and never
-reach train or validation, which draw from the other 48 (validation differs from train by its texts, not its voices).
+reach train or validation, which draw from the other 48. By default validation differs from train by its texts, not its
+voices; `KokoroOptions.validation_voices` makes it speaker-disjoint too (those voices speak validation alone).
 
 What it needs (the `[kokoro]` extra, `pip install -e '.[kokoro]'`; never a dependency of the model package):
 
@@ -96,8 +97,15 @@ class KokoroOptions:
     speed_range: tuple[float, float] = SPEED_RANGE
     accent: str = "auto"
     threads: int = 1  # onnxruntime threads per worker process
+    validation_voices: tuple[str, ...] = ()  # when given, validation's only voices, kept out of train (blends too)
 
     def __post_init__(self):
+        unknown = [voice for voice in self.validation_voices if voice not in VOICES]
+        if unknown:
+            raise ValueError(f"unknown Kokoro validation voices {unknown}; the voices are {', '.join(VOICES)}")
+        reserved = [voice for voice in self.validation_voices if voice in RESERVED_VOICES]
+        if reserved:
+            raise ValueError(f"validation voices {reserved} are reserved for the test split")
         low, high = self.speed_range
         if not 0.5 <= low <= high <= 2.0:  # what kokoro-onnx accepts
             raise ValueError(f"speed range must lie within 0.5-2.0 with min <= max, got {self.speed_range}")
@@ -112,13 +120,18 @@ class KokoroOptions:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def split_voices(split: str) -> tuple[str, ...]:
-    """The voices a split draws from: the reserved ones for test, all others for train and validation."""
+def split_voices(split: str, validation_voices: Sequence[str] = ()) -> tuple[str, ...]:
+    """The voices a split draws from: the reserved ones for test, all others for train and validation.
+
+    With `validation_voices`, validation draws from those alone and train from the rest, so no voice is in both.
+    """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if split == "test":
         return RESERVED_VOICES
-    return tuple(voice for voice in VOICES if voice not in RESERVED_VOICES)
+    if split == "validation" and validation_voices:
+        return tuple(voice for voice in VOICES if voice in validation_voices)
+    return tuple(voice for voice in VOICES if voice not in RESERVED_VOICES and voice not in validation_voices)
 
 
 def voice_lang(voice: str, accent: str = "auto") -> str:
@@ -137,13 +150,13 @@ def speaker_for(seed: int, split: str, index: int, options: KokoroOptions | None
     """
     options = options or KokoroOptions()
     rng = _rng(seed, "kokoro-speaker", split, index)
-    voices = list(split_voices(split))
+    voices = list(split_voices(split, options.validation_voices))
     _rng(seed, "kokoro-voice-order", split).shuffle(voices)
     voice = voices[index % len(voices)]
     low, high = options.speed_range
     speed = min(max(round(rng.uniform(low, high), 2), low), high)
     lang = voice_lang(voice, options.accent)  # a blend speaks with the accent of its first voice
-    if rng.random() < options.blend_probability:
+    if rng.random() < options.blend_probability and len(voices) > 1:
         other = rng.choice([candidate for candidate in voices if candidate != voice])
         weight = round(rng.uniform(*BLEND_WEIGHT_RANGE), 2)
         return KokoroSpeaker(voice=voice, speed=speed, lang=lang, other=other, weight=weight)
