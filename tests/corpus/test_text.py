@@ -1,11 +1,14 @@
 """Sentence generation: normalized, varied, deterministic; extra texts mixed in and split; LJ001-LJ003 left out."""
 
+import pytest
+
 from uomni_hf.corpus.text import (
     MAX_WORDS,
     RESERVED_LJ_CHAPTERS,
     _rng,
     generate_sentence,
     generate_sentences,
+    read_metadata_transcripts,
     read_text_file,
     split_extra_texts,
 )
@@ -70,3 +73,14 @@ def test_read_text_file_leaves_out_the_reserved_lj_chapters(tmp_path):
 def test_generate_sentence_depends_only_on_its_generator():
     assert generate_sentence(_rng(4, "x", 7)) == generate_sentence(_rng(4, "x", 7))
     assert generate_sentences(5, seed=2)[3] == generate_sentence(_rng(2, "sentence", 3))
+
+
+def test_read_metadata_transcripts_of_a_split_folder_or_its_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no metadata.csv"):
+        read_metadata_transcripts(tmp_path)
+    (tmp_path / "metadata.csv").write_text("file_name,words\na.wav,Hello\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="none of the transcript columns"):
+        read_metadata_transcripts(tmp_path)
+    (tmp_path / "metadata.csv").write_text("file_name,text\na.wav,\"Hello, World!\"\n", encoding="utf-8")
+    as_written = ["Hello, World!"]
+    assert read_metadata_transcripts(tmp_path) == read_metadata_transcripts(tmp_path / "metadata.csv") == as_written

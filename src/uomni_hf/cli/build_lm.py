@@ -11,7 +11,6 @@ loads. Transcripts of a `test` split are refused: a language model that has read
 """
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
@@ -19,12 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..corpus.text import read_text_file
+from ..corpus.text import read_metadata_transcripts, read_text_file
 from ..decoding_aut_tiny import LANGUAGE_MODEL_DIR, LMDecodingOptions, write_language_model_files
 from ..text_normalization import normalize_transcript
-
-
-TEXT_COLUMNS = ("text", "transcription", "sentence")
 
 
 def find_tool(name: str, given: str | None = None) -> str:
@@ -37,16 +33,6 @@ def find_tool(name: str, given: str | None = None) -> str:
         f"KenLM's `{name}` was not found (beside {sys.executable} or on PATH); `bash scripts/setup.sh` builds it, "
         f"or pass --{name} PATH."
     )
-
-
-def read_metadata_transcripts(path: str | os.PathLike) -> list[str]:
-    """Transcripts of an audiofolder `metadata.csv` (its `text`, `transcription` or `sentence` column)."""
-    with open(path, encoding="utf-8", newline="") as file:
-        reader = csv.DictReader(file)
-        column = next((name for name in TEXT_COLUMNS if name in (reader.fieldnames or [])), None)
-        if column is None:
-            raise ValueError(f"{path} has none of the transcript columns {TEXT_COLUMNS}: {reader.fieldnames}")
-        return [row[column] for row in reader]
 
 
 def refuse_test_split(paths: list[str], allow: bool) -> None:

@@ -37,10 +37,10 @@ import numpy as np
 import soundfile as sf
 from tqdm.auto import tqdm
 
+from ..text_normalization import normalize_transcript
 from . import kokoro
 from .espeak import SAMPLING_RATE, speaker_pool, spell_out_letter_words, synthesize
-from ..text_normalization import normalize_transcript
-from .text import SPLITS, _rng, generate_sentence, read_text_file, split_extra_texts
+from .text import SPLITS, _rng, generate_sentence, read_metadata_transcripts, read_text_file, split_extra_texts
 
 
 ENGINES = ("espeak", "kokoro")
@@ -172,7 +172,7 @@ def build_corpus(
         engine: "espeak" (espeak-ng, `espeak`) or "kokoro" (Kokoro-82M, `kokoro`; needs the `[kokoro]` extra).
         kokoro_options: model, voices and speaker options of the Kokoro engine (defaults when None).
         exclude_texts: transcripts no utterance may have (another corpus's test sentences, say): a sentence drawn
-            among them is drawn again. Compared after normalization (`read_transcripts` gives them so).
+            among them is drawn again. Compared after normalization, so they may be given as written.
 
     Returns:
         A summary: per split the number of utterances, speakers used and hours of audio.
@@ -229,19 +229,6 @@ def build_corpus(
             "hours": round(seconds / 3600, 4),
         }
     return summary
-
-
-def read_transcripts(path: str | os.PathLike) -> list[str]:
-    """The normalized `text` column of an audiofolder split (its folder or its `metadata.csv`)."""
-    path = Path(path)
-    metadata = path / "metadata.csv" if path.is_dir() else path
-    if not metadata.is_file():
-        raise FileNotFoundError(f"no metadata.csv at {path}: expected an audiofolder split or its metadata.csv")
-    with open(metadata, encoding="utf-8", newline="") as file:
-        reader = csv.DictReader(file)
-        if "text" not in (reader.fieldnames or ()):
-            raise ValueError(f"{metadata} has no 'text' column (columns: {reader.fieldnames})")
-        return [normalize_transcript(row["text"]) for row in reader]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -322,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         overwrite=args.overwrite,
         engine=args.engine,
         kokoro_options=kokoro_options,
-        exclude_texts=[text for path in args.exclude_texts_from for text in read_transcripts(path)],
+        exclude_texts=[text for path in args.exclude_texts_from for text in read_metadata_transcripts(path)],
     )
     print(json.dumps(summary, indent=2))
 

@@ -5,12 +5,14 @@ build depends on nothing but its seed and index. Extra texts (LJ Speech sentence
 sentences; `split_extra_texts` puts each in one split so no sentence is in two.
 """
 
+import csv
 import functools
 import hashlib
 import os
 import random
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..text_normalization import normalize_transcript
 
@@ -263,6 +265,24 @@ def read_text_file(path: str | os.PathLike) -> list[str]:
             if sentence:
                 sentences.append(sentence)
     return sentences
+
+
+TRANSCRIPT_COLUMNS = ("text", "transcription", "sentence")
+
+
+def read_metadata_transcripts(path: str | os.PathLike) -> list[str]:
+    """Transcripts of an audiofolder split, as written: its `metadata.csv` (or the split folder holding it), column
+    `text`, `transcription` or `sentence`."""
+    path = Path(path)
+    metadata = path / "metadata.csv" if path.is_dir() else path
+    if not metadata.is_file():
+        raise FileNotFoundError(f"no metadata.csv at {path}: expected an audiofolder split or its metadata.csv")
+    with open(metadata, encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        column = next((name for name in TRANSCRIPT_COLUMNS if name in (reader.fieldnames or [])), None)
+        if column is None:
+            raise ValueError(f"{metadata} has none of the transcript columns {TRANSCRIPT_COLUMNS}: {reader.fieldnames}")
+        return [row[column] for row in reader]
 
 
 def _is_reserved_lj_id(utterance_id: str) -> bool:
