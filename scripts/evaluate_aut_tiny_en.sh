@@ -22,11 +22,7 @@ if [ ! -f "$DATA/espeak/test/metadata.csv" ]; then
     $PY -m uomni_hf.corpus.build --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
         --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
 fi
-if [ ! -f "$DATA/kokoro-reserved/test/metadata.csv" ]; then
-    $PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" --kokoro_blend_probability 0 \
-        --kokoro_speed_range 0.85 1.15 --kokoro_accent auto --output_dir "$DATA/kokoro-reserved" \
-        --num_train 0 --num_validation 0 --num_test 240 --seed 0 --num_workers 1
-fi
+PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"
 $PY -m uomni_hf.training --model_name_or_path "$MODEL" --data_dir "$DATA/so762" \
     --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak" --eval_split_name test --do_eval \
     --output_dir "$OUT" --per_device_eval_batch_size 32 --report_to none --disable_tqdm true --use_cpu

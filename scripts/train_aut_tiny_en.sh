@@ -39,11 +39,7 @@ if [ ! -f "$DATA/kokoro-gen/train/metadata.csv" ]; then
     if [ ! -d "$KOKORO_VOICES" ]; then
         (mkdir -p runs/kokoro-js && cd runs/kokoro-js && npm pack kokoro-js@1.2.1 && tar xzf kokoro-js-1.2.1.tgz)
     fi
-    if [ ! -f "$DATA/kokoro-reserved/test/metadata.csv" ]; then  # as scripts/evaluate_aut_tiny_en.sh builds it
-        $PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" --kokoro_blend_probability 0 \
-            --kokoro_speed_range 0.85 1.15 --kokoro_accent auto --output_dir "$DATA/kokoro-reserved" \
-            --num_train 0 --num_validation 0 --num_test 240 --seed 0
-    fi
+    PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"  # its sentences are kept out of kokoro-gen
     # shellcheck disable=SC2086  # $KOKORO_VALIDATION is a list of voices
     $PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" \
         --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" \

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The Kokoro test set of README and model card: 240 utterances of the six reserved voices reading the project's
+# generated sentences (`uomni-make-corpus --engine kokoro --seed 0`, test split only). Does nothing where it exists.
+# Needs the [kokoro] extra and kokoro-js@1.2.1's voices (see the README).
+#
+#   bash scripts/build_kokoro_test_set.sh DATA_DIR VOICES_DIR     # writes DATA_DIR/kokoro-reserved/test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+DATA=$1
+KOKORO_VOICES=$2
+[ -f "$DATA/kokoro-reserved/test/metadata.csv" ] && exit 0
+$PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" --kokoro_blend_probability 0 \
+    --kokoro_speed_range 0.85 1.15 --kokoro_accent auto --output_dir "$DATA/kokoro-reserved" \
+    --num_train 0 --num_validation 0 --num_test 240 --seed 0
