@@ -5,8 +5,10 @@ import pytest
 from uomni_hf.corpus.text import (
     MAX_WORDS,
     RESERVED_LJ_CHAPTERS,
+    SENTENCE_KINDS,
     _rng,
     generate_sentence,
+    generate_sentence_and_kind,
     generate_sentences,
     read_metadata_transcripts,
     read_text_file,
@@ -73,6 +75,17 @@ def test_read_text_file_leaves_out_the_reserved_lj_chapters(tmp_path):
 def test_generate_sentence_depends_only_on_its_generator():
     assert generate_sentence(_rng(4, "x", 7)) == generate_sentence(_rng(4, "x", 7))
     assert generate_sentences(5, seed=2)[3] == generate_sentence(_rng(2, "sentence", 3))
+
+
+def test_generate_sentence_and_kind_draws_what_generate_sentence_draws():
+    drawn = [generate_sentence_and_kind(_rng(3, "kind", index)) for index in range(300)]
+    assert [text for text, _ in drawn] == [generate_sentence(_rng(3, "kind", index)) for index in range(300)]
+    kinds = [kind for _, kind in drawn]
+    assert set(kinds) == set(SENTENCE_KINDS) - {"extra_text"}  # 300 draws meet every generator, never extra texts
+    assert not any(char.isdigit() for text, _ in drawn for char in text)  # number phrases come spelled out
+    extra = [generate_sentence_and_kind(_rng(3, "extra", index), ["an extra text"]) for index in range(100)]
+    assert {kind for text, kind in extra if text == "an extra text"} == {"extra_text"}
+    assert 20 < sum(kind == "extra_text" for _, kind in extra) < 80
 
 
 def test_read_metadata_transcripts_of_a_split_folder_or_its_file(tmp_path):

@@ -26,7 +26,16 @@ from .espeak import (
     voice_split,
 )
 from .kokoro import KokoroOptions, KokoroSpeaker
-from .text import MAX_WORDS, SPLITS, generate_sentence, generate_sentences, read_text_file, split_extra_texts
+from .text import (
+    MAX_WORDS,
+    SENTENCE_KINDS,
+    SPLITS,
+    generate_sentence,
+    generate_sentence_and_kind,
+    generate_sentences,
+    read_text_file,
+    split_extra_texts,
+)
 from .timestamps import synthesize_with_word_times, word_time_errors
 
 
@@ -37,6 +46,7 @@ __all__ = [
     "PITCH_RANGE",
     "RATE_RANGE",
     "SAMPLING_RATE",
+    "SENTENCE_KINDS",
     "SPLITS",
     "TEST_ACCENTS",
     "TEST_VARIANTS",
@@ -47,6 +57,7 @@ __all__ = [
     "SpeakerConfig",
     "build_corpus",
     "generate_sentence",
+    "generate_sentence_and_kind",
     "generate_sentences",
     "read_text_file",
     "speaker_pool",

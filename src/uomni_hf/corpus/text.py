@@ -217,12 +217,14 @@ def _number_phrase(rng: random.Random) -> str:
     return f"the {noun} weighs {rng.randint(0, 99)}.{rng.randint(1, 99)} kilograms"
 
 
-_GENERATORS = (
-    (_template_sentence, 0.35),
-    (functools.partial(_random_words, broad_fraction=0.0), 0.15),
-    (functools.partial(_random_words, broad_fraction=0.35), 0.3),
-    (_number_phrase, 0.2),
-)
+# Kind of sentence -> (generator, probability); the kind names the WER breakdown of benchmarks/eval_sentence_kinds.py.
+_GENERATORS = {
+    "template": (_template_sentence, 0.35),
+    "random_common_words": (functools.partial(_random_words, broad_fraction=0.0), 0.15),
+    "random_broad_words": (functools.partial(_random_words, broad_fraction=0.35), 0.3),
+    "number": (_number_phrase, 0.2),
+}
+SENTENCE_KINDS = (*_GENERATORS, "extra_text")
 
 
 def generate_sentence(rng: random.Random, extra_texts: Sequence[str] | None = None) -> str:
@@ -231,15 +233,20 @@ def generate_sentence(rng: random.Random, extra_texts: Sequence[str] | None = No
     With `extra_texts`, half of the sentences come from them (cut to `MAX_WORDS` words); the rest come from templates,
     number phrases and random words.
     """
+    return generate_sentence_and_kind(rng, extra_texts)[0]
+
+
+def generate_sentence_and_kind(rng: random.Random, extra_texts: Sequence[str] | None = None) -> tuple[str, str]:
+    """`generate_sentence` and the kind of sentence it drew (one of `SENTENCE_KINDS`), for per-kind evaluation."""
     for _ in range(100):
         if extra_texts and rng.random() < EXTRA_TEXT_PROBABILITY:
-            text = rng.choice(extra_texts)
+            kind, text = "extra_text", rng.choice(extra_texts)
         else:
-            generators, weights = zip(*_GENERATORS)
-            text = rng.choices(generators, weights=weights)[0](rng)
+            kind = rng.choices(list(_GENERATORS), weights=[weight for _, weight in _GENERATORS.values()])[0]
+            text = _GENERATORS[kind][0](rng)
         words = normalize_transcript(text).split()[:MAX_WORDS]
         if words:
-            return " ".join(words)
+            return " ".join(words), kind
     raise ValueError("could not generate a non-empty sentence; are the extra texts all empty after normalization?")
 
 
