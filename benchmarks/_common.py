@@ -59,13 +59,20 @@ def load_audio(path) -> np.ndarray:
     return AudioDecoder(str(path), sample_rate=SAMPLING_RATE).get_all_samples().data.mean(0).numpy()
 
 
-def audiofolder_split(folder: str, split: str = "test", limit: int | None = None) -> tuple[list[np.ndarray], list[str]]:
-    """Decoded audio and raw transcripts of an `audiofolder` split (`SPLIT/metadata.csv` with file_name,text)."""
+def audiofolder_rows(folder: str, split: str = "test", limit: int | None = None) -> list[dict]:
+    """The rows of an `audiofolder` split's `metadata.csv` (file_name, text and whatever columns it has)."""
     import csv
     from pathlib import Path
 
     with open(Path(folder) / split / "metadata.csv", newline="") as f:
-        rows = list(csv.DictReader(f))[:limit]
+        return list(csv.DictReader(f))[:limit]
+
+
+def audiofolder_split(folder: str, split: str = "test", limit: int | None = None) -> tuple[list[np.ndarray], list[str]]:
+    """Decoded audio and raw transcripts of an `audiofolder` split (`SPLIT/metadata.csv` with file_name,text)."""
+    from pathlib import Path
+
+    rows = audiofolder_rows(folder, split, limit)
     return [load_audio(Path(folder) / split / row["file_name"]) for row in rows], [row["text"] for row in rows]
 
 

@@ -10,19 +10,18 @@ again (an excluded text) is counted as "redrawn".
 """
 
 import argparse
-import csv
 from pathlib import Path
 
 import jiwer
 import torch
 
 from uomni_hf import AuTTinyForCTC, AuTTinyProcessor
-from uomni_hf.corpus.build import _rng
+from uomni_hf.corpus.build import kokoro_text_rng
 from uomni_hf.corpus.espeak import spell_out_letter_words
 from uomni_hf.corpus.text import generate_sentence_and_kind
 from uomni_hf.text_normalization import normalize_transcript
 
-from _common import command_line, load_audio
+from _common import audiofolder_rows, command_line, load_audio
 from eval_language_model import log_probs
 
 
@@ -30,7 +29,7 @@ def sentence_kinds(rows: list[dict], seed: int, split: str) -> list[str]:
     """The generator kind of each row of a Kokoro corpus split built with `seed` (rows in index order)."""
     kinds = []
     for index, row in enumerate(rows):
-        text, kind = generate_sentence_and_kind(_rng(seed, "kokoro", split, index))
+        text, kind = generate_sentence_and_kind(kokoro_text_rng(seed, split, index))
         kinds.append(kind if spell_out_letter_words(text, row["lang"]) == row["text"] else "redrawn")
     return kinds
 
@@ -46,8 +45,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     folder = Path(args.data) / args.split
-    with open(folder / "metadata.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = audiofolder_rows(args.data, args.split)
     if "lang" not in rows[0]:
         parser.error(f"{folder}/metadata.csv has no lang column: not a Kokoro corpus of uomni-make-corpus")
     kinds = sentence_kinds(rows, args.seed, args.split)

@@ -108,6 +108,11 @@ def _make_utterance(job: tuple[str, int]) -> dict:
     }
 
 
+def kokoro_text_rng(seed: int, split: str, index: int) -> random.Random:
+    """The random stream of a Kokoro utterance's text and padding: the same whatever the speaker options."""
+    return _rng(seed, "kokoro", split, index)
+
+
 def _make_kokoro_utterance(job: tuple[str, int]) -> dict:
     """Generate, speak (with Kokoro) and write utterance `index` of `split`; return its metadata row."""
     split, index = job
@@ -115,7 +120,7 @@ def _make_kokoro_utterance(job: tuple[str, int]) -> dict:
     if "kokoro_engine" not in state:  # loaded once per worker process
         state["kokoro_engine"] = kokoro.KokoroEngine.from_options(state["kokoro_options"])
     speaker = kokoro.speaker_for(state["seed"], split, index, state["kokoro_options"])
-    rng = _rng(state["seed"], "kokoro", split, index)  # text and padding: the same whatever the speaker options
+    rng = kokoro_text_rng(state["seed"], split, index)
     # Kokoro phonemizes with espeak-ng, so it spells out the same words espeak-ng does.
     text = _draw_text(rng, split, speaker.lang)
     audio = state["kokoro_engine"].synthesize(text, speaker)
