@@ -81,13 +81,15 @@ class StopAtStep(TrainerCallback):
 
 def test_resume_from_checkpoint_reaches_the_same_weights(corpus, tmp_path):
     # With acoustic augmentation on: its draws are seeded per (seed, epoch, example), so a resumed run draws alike.
-    common = ["--do_train", "--max_steps", "6", "--save_strategy", "steps", "--save_steps", "3",
+    # Stopped mid-epoch (3 steps per epoch) with length-grouped batches: the resumed epoch must keep its order.
+    common = ["--do_train", "--max_steps", "6", "--save_strategy", "steps", "--save_steps", "2",
+              "--train_sampling_strategy", "group_by_length",
               "--speed_perturbation", "0.9", "1.1", "--noise_prob", "0.5", "--reverb_prob", "0.5", "--eq_prob", "0.5",
               "--num_rooms", "4", "--dataloader_num_workers", "1"]  # fmt: skip
     main(train_args(corpus, tmp_path / "straight", *common))
     interrupted = tmp_path / "interrupted"
-    run(*parse_args(train_args(corpus, interrupted, *common)), callbacks=[StopAtStep(3)])
-    assert json.loads((interrupted / "trainer_state.json").read_text())["global_step"] == 3
+    run(*parse_args(train_args(corpus, interrupted, *common)), callbacks=[StopAtStep(4)])
+    assert json.loads((interrupted / "trainer_state.json").read_text())["global_step"] == 4
     main(train_args(corpus, interrupted, *common, "--resume_from_checkpoint", "latest"))
     assert json.loads((interrupted / "trainer_state.json").read_text())["global_step"] == 6
     straight = load_file(tmp_path / "straight" / "model.safetensors")

@@ -20,6 +20,7 @@ import transformers
 from datasets import DatasetDict, IterableDataset, concatenate_datasets
 from transformers import EvalPrediction, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer import TRAINER_STATE_NAME
+from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from transformers.training_args import ParallelMode
 
@@ -39,10 +40,33 @@ from .model_card import hand_written_sections, write_model_card
 logger = logging.getLogger(__name__)
 
 
+class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
+    """Trainer's length-grouped sampler shuffles with the global RNG, whose state when a run resumes mid-epoch is not
+    the one that epoch began with: the resumed run would skip the first batches of another order, so that epoch would
+    train on some utterances twice and others never. Seeding each epoch's shuffle from (seed, epoch) gives a resumed
+    run the order of an uninterrupted one."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int):
+        super().__init__(batch_size, lengths=lengths)
+        self.seed = seed
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.generator = torch.Generator().manual_seed(self.seed + epoch)
+
+
 class CTCTrainer(Trainer):
-    """Trainer with two changes: several evaluation sets also report their mean WER (`eval_mean_wer`, usable as
-    `--metric_for_best_model mean_wer`), and `push_to_hub` uploads the model card `uomni-train` wrote instead of
-    replacing it with Trainer's generic one."""
+    """Trainer with three changes: several evaluation sets also report their mean WER (`eval_mean_wer`, usable as
+    `--metric_for_best_model mean_wer`), `push_to_hub` uploads the model card `uomni-train` wrote instead of
+    replacing it with Trainer's generic one, and `--train_sampling_strategy group_by_length` resumes mid-epoch in the
+    same order."""
+
+    def _get_train_sampler(self, train_dataset=None):
+        sampler = super()._get_train_sampler(train_dataset)
+        if type(sampler) is LengthGroupedSampler:
+            seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+            return EpochSeededLengthGroupedSampler(sampler.batch_size, sampler.lengths, seed)
+        return sampler
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
         metrics = super().evaluate(eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix)
