@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--write_best", action="store_true", help="store the grid's best alpha/beta in attrs.json")
     parser.add_argument("--lm_text_files", nargs="*", default=[], help="the LM's text (as given to uomni-build-lm)")
     parser.add_argument("--lm_metadata_files", nargs="*", default=[], help="the LM's metadata.csv files")
+    parser.add_argument("--lm_lexicon_size", type=int, default=0, help="the LM's uomni-build-lm --lexicon_size")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -70,7 +71,7 @@ def main() -> None:
     defaults = processor.decoder.options
     grid = list(itertools.product(args.alpha or [defaults.alpha], args.beta or [defaults.beta],
                                   args.beam_width or [defaults.beam_width]))
-    lm_sentences = set(normalized_sentences(args.lm_text_files, args.lm_metadata_files))
+    lm_sentences = set(normalized_sentences(args.lm_text_files, args.lm_metadata_files, args.lm_lexicon_size))
 
     runs = {"greedy": None}
     for alpha, beta, beam in grid:

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from uomni_hf.cli.build_lm import main as build_lm
+from uomni_hf.corpus.text import vocabulary
 from uomni_hf.decoding_aut_tiny import LMDecodingOptions
 
 
@@ -25,6 +26,19 @@ def test_builds_a_language_model_folder_from_text_and_metadata(tmp_path, capsys)
     attrs = json.loads((folder / "attrs.json").read_text())
     assert attrs["alpha"] == 0.7 and attrs["beta"] == LMDecodingOptions().beta and attrs["kenlm_file"] == "lm.bin"
     assert "4 sentences, order 3" in capsys.readouterr().out
+
+
+def test_lexicon_makes_common_words_known_that_the_text_never_used(tmp_path, capsys):
+    text = tmp_path / "sentences.txt"
+    text.write_text("the cats sat on the mat\n")
+    out = tmp_path / "model"
+    assert build_lm(["--text_files", str(text), "--output_dir", str(out), "--lexicon_size", "200"]) == 0
+    unigrams = set((out / "language_model" / "unigrams.txt").read_text().split())
+    assert {"cats", "mat", "because", "people", "would"} <= unigrams
+    assert len(unigrams) == len({"cats", "sat", "on", "the", "mat"} | set(vocabulary(200)))
+    assert f"{1 + len(vocabulary(200))} sentences" in capsys.readouterr().out  # each word a one-word sentence
+    with pytest.raises(SystemExit):
+        build_lm(["--text_files", str(text), "--output_dir", str(out), "--lexicon_size", "-1"])
 
 
 def test_refuses_test_transcripts_and_oversized_models(tmp_path):

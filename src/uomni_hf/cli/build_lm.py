@@ -8,6 +8,10 @@ the language model's words are the ones the acoustic model spells. KenLM's `lmpl
 Kneser-Ney) and `build_binary` stores it compactly; both are built by `scripts/setup.sh` into `.venv/bin`. The result
 is `OUTPUT_DIR/language_model/` (`attrs.json`, `unigrams.txt`, `lm.bin`), which `AuTTinyProcessor.from_pretrained`
 loads. Transcripts of a `test` split are refused: a language model that has read the test set reports nothing.
+
+`--lexicon_size N` adds English's N most frequent words (`wordfreq`, the speakable ones) as one-word sentences: the
+decoder charges `unk_score_offset` for every word its LM does not know, so without a lexicon a word the text never
+used is pushed towards one it did; with it, such a word costs only its small unigram probability.
 """
 
 import argparse
@@ -18,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..corpus.text import read_metadata_transcripts, read_text_file
+from ..corpus.text import read_metadata_transcripts, read_text_file, vocabulary
 from ..decoding_aut_tiny import LANGUAGE_MODEL_DIR, LMDecodingOptions, write_language_model_files
 from ..text_normalization import normalize_transcript
 
@@ -44,9 +48,10 @@ def refuse_test_split(paths: list[str], allow: bool) -> None:
             )
 
 
-def normalized_sentences(text_files: list[str], metadata_files: list[str]) -> list[str]:
+def normalized_sentences(text_files: list[str], metadata_files: list[str], lexicon_size: int = 0) -> list[str]:
     sentences = [s for path in text_files for s in read_text_file(path)]
     sentences += [s for path in metadata_files for s in read_metadata_transcripts(path)]
+    sentences += list(vocabulary(lexicon_size)) if lexicon_size > 0 else []
     normalized = [normalize_transcript(s) for s in sentences]
     return [s for s in normalized if s]
 
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output_dir", required=True, help="a model folder; the LM goes to its language_model/")
     parser.add_argument("--order", type=int, default=4)
     parser.add_argument("--prune", type=int, nargs="*", default=None, help="lmplz --prune counts per order")
+    parser.add_argument("--lexicon_size", type=int, default=0,
+                        help="also make known English's N most frequent words (wordfreq), one-word sentences each")
     parser.add_argument("--max_size_mb", type=float, default=20.0)
     parser.add_argument("--allow_test_text", action="store_true")
     parser.add_argument("--lmplz", default=None)
@@ -109,11 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.text_files and not args.metadata_files:
         parser.error("give --text_files and/or --metadata_files")
+    if args.lexicon_size < 0:
+        parser.error(f"--lexicon_size must be 0 or more, got {args.lexicon_size}")
     missing = [p for p in args.text_files + args.metadata_files if not os.path.isfile(p)]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     refuse_test_split(args.metadata_files + args.text_files, args.allow_test_text)
-    sentences = normalized_sentences(args.text_files, args.metadata_files)
+    sentences = normalized_sentences(args.text_files, args.metadata_files, args.lexicon_size)
     options = defaults.replace(alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
                                beam_width=args.beam_width)
     target = build_language_model(sentences, args.output_dir, args.order, args.prune, options, args.max_size_mb,
