@@ -16,7 +16,7 @@ from transformers import TrainerCallback, pipeline
 
 from uomni_hf.training import main, parse_args, run
 
-from ..conftest import SMALL_MODEL, train_args
+from ..conftest import SMALL_MODEL, ctc_logits, train_args
 
 
 def test_compiled_training_lowers_eval_loss_and_saves_a_pipeline_ready_folder(corpus, tmp_path):
@@ -193,6 +193,58 @@ def test_several_evaluation_sets_are_reported_apart_and_the_best_checkpoint_is_s
     card = (ship / "README.md").read_text()
     assert f"Shipped from step {best_step}" in card and "mean_wer" in card
     assert pipeline("automatic-speech-recognition", model=str(ship))(str(sorted((corpus / "test").glob("*.wav"))[0]))
+
+
+def test_lm_metrics_decode_each_utterance_of_a_padded_batch_with_the_language_model(lm_folder, tokenizer):
+    from transformers import EvalPrediction
+
+    from uomni_hf import AuTTinyLMDecoder
+    from uomni_hf.training.run import log_softmax_logits, make_compute_metrics
+
+    decoder = AuTTinyLMDecoder.from_dir(lm_folder / "language_model", tokenizer)
+    decoder.options = decoder.options.replace(beta=4.0)  # a word bonus that would fill frames of -100 with words
+    misspelt = ctc_logits(tokenizer, [("the brown fox", 0.4), ("the brewn fox", 0.6)])
+    clear = ctc_logits(tokenizer, [("peter has a brown fox", 1.0)])
+    # The model's padded frames are blank with certainty; Trainer pads the batch to one length with -100.
+    frames = max(len(misspelt), len(clear)) + 6
+    padded = np.full((frames, misspelt.shape[1]), np.finfo(np.float32).min, dtype=np.float32)
+    padded[:, tokenizer.blank_token_id] = 0.0
+    padded[: len(misspelt)] = misspelt
+    first = log_softmax_logits(torch.from_numpy(padded), None).numpy()
+    second = np.full_like(first, -100.0)
+    second[: len(clear)] = clear
+    labels = [tokenizer("the brown fox")["input_ids"], tokenizer("peter has a brown fox")["input_ids"]]
+    label_ids = np.full((2, max(map(len, labels))), -100)
+    for row, ids in zip(label_ids, labels):
+        row[: len(ids)] = ids
+    prediction = EvalPrediction(predictions=np.stack([first, second]), label_ids=label_ids)
+
+    metrics = make_compute_metrics(tokenizer, decoder)(prediction)
+    assert metrics["wer"] == pytest.approx(1 / 8)  # greedy reads "brewn"
+    assert metrics["lm_wer"] == 0.0 and metrics["lm_cer"] == 0.0  # the language model reads "brown"
+    greedy_ids = np.where(np.isclose(prediction.predictions, -100).all(-1), -100, prediction.predictions.argmax(-1))
+    assert make_compute_metrics(tokenizer)(EvalPrediction(greedy_ids, label_ids))["wer"] == metrics["wer"]
+
+
+def test_evaluation_with_a_language_model_reports_and_ships_by_its_mean_wer(corpus, lm_folder, tmp_path):
+    ship, other = tmp_path / "shipped", tmp_path / "other_voices"
+    (other / "validation").mkdir(parents=True)
+    for file in (corpus / "test").iterdir():
+        (other / "validation" / file.name).symlink_to(file)
+    metrics = main(train_args(
+        corpus, tmp_path / "run", "--do_train", "--do_eval", "--max_steps", "4", "--extra_eval_data_dirs", str(other),
+        "--eval_strategy", "steps", "--eval_steps", "2", "--save_strategy", "steps", "--save_steps", "2",
+        "--eval_language_model", str(lm_folder), "--metric_for_best_model", "mean_lm_wer",
+        "--greater_is_better", "false", "--ship_best_to", str(ship),
+    ))  # fmt: skip
+    names = (corpus.name, "other_voices")
+    for name in names:
+        assert 0 <= metrics[f"eval_{name}_lm_wer"] and 0 <= metrics[f"eval_{name}_wer"]
+    assert metrics["eval_mean_lm_wer"] == pytest.approx(np.mean([metrics[f"eval_{n}_lm_wer"] for n in names]))
+    assert metrics["eval_mean_wer"] == pytest.approx(np.mean([metrics[f"eval_{n}_wer"] for n in names]))
+    assert "mean_lm_wer" in (ship / "README.md").read_text()
+    with pytest.raises(ValueError, match="has no language_model/"):
+        main(train_args(corpus, tmp_path / "bad", "--do_eval", "--eval_language_model", str(tmp_path)))
 
 
 def test_push_to_hub_uploads_the_model_card_uomni_train_wrote(corpus, tmp_path, monkeypatch):

@@ -91,6 +91,12 @@ class DataTrainingArguments:
                   "group_by_length so that a batch's utterances share a length."},
     )  # fmt: skip
     model_card_notes: str | None = field(default=None, metadata={"help": "Extra text for the model card (credits...)."})
+    eval_language_model: str | None = field(
+        default=None,
+        metadata={"help": "A folder with a language_model/ (uomni-build-lm): evaluation also decodes with it and "
+                  "reports `lm_wer` and `lm_cer` per set (and `mean_lm_wer`), what users of a folder with that "
+                  "language model get; usable as --metric_for_best_model. Costs a beam search per utterance."},
+    )  # fmt: skip
     ship_best_to: str | None = field(
         default=None,
         metadata={"help": "A folder rewritten (weights, config, processor, model card) whenever the evaluation "

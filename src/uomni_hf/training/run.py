@@ -25,6 +25,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from transformers.training_args import ParallelMode
 
 from ..configuration_aut_tiny import AuTTinyConfig
+from ..decoding_aut_tiny import LANGUAGE_MODEL_DIR, AuTTinyLMDecoder
 from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
 from ..modeling_aut_tiny import AuTTinyForCTC
 from ..processing_aut_tiny import AuTTinyProcessor
@@ -57,7 +58,7 @@ class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
 
 class CTCTrainer(Trainer):
     """Trainer with three changes: several evaluation sets also report their mean WER (`eval_mean_wer`, usable as
-    `--metric_for_best_model mean_wer`), `push_to_hub` uploads the model card `uomni-train` wrote instead of
+    `--metric_for_best_model mean_wer`; `eval_mean_lm_wer` with `--eval_language_model`), `push_to_hub` uploads the model card `uomni-train` wrote instead of
     replacing it with Trainer's generic one, and `--train_sampling_strategy group_by_length` resumes mid-epoch in the
     same order."""
 
@@ -71,9 +72,11 @@ class CTCTrainer(Trainer):
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
         metrics = super().evaluate(eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix)
         if eval_dataset is None and isinstance(self.eval_dataset, dict):
-            wers = [metrics[f"{metric_key_prefix}_{name}_wer"] for name in self.eval_dataset]
-            metrics[f"{metric_key_prefix}_mean_wer"] = float(np.mean(wers))
-            self.log({f"{metric_key_prefix}_mean_wer": metrics[f"{metric_key_prefix}_mean_wer"]})
+            for metric in ("wer", "lm_wer"):
+                keys = [f"{metric_key_prefix}_{name}_{metric}" for name in self.eval_dataset]
+                if all(key in metrics for key in keys):
+                    metrics[f"{metric_key_prefix}_mean_{metric}"] = float(np.mean([metrics[key] for key in keys]))
+                    self.log({f"{metric_key_prefix}_mean_{metric}": metrics[f"{metric_key_prefix}_mean_{metric}"]})
         return metrics
 
     def create_model_card(self, *args, **kwargs) -> None:
@@ -182,13 +185,23 @@ def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer) -> AuTT
     return model
 
 
-def make_compute_metrics(tokenizer: AuTTinyTokenizer):
+def make_compute_metrics(tokenizer: AuTTinyTokenizer, decoder: AuTTinyLMDecoder | None = None):
+    """Greedy WER/CER from the ids `argmax_logits` kept; with a `decoder`, the predictions are `log_softmax_logits`'s
+    log-probabilities, and the language model's beam search also gives `lm_wer` and `lm_cer`."""
+
     def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
-        pred_ids = np.where(prediction.predictions == -100, tokenizer.pad_token_id, prediction.predictions)
         label_ids = np.where(prediction.label_ids == -100, tokenizer.pad_token_id, prediction.label_ids)
-        predictions = tokenizer.batch_decode(pred_ids)
         references = tokenizer.batch_decode(label_ids, group_tokens=False)
-        return {"wer": jiwer.wer(references, predictions), "cer": jiwer.cer(references, predictions)}
+        if decoder is None:
+            pred_ids = np.where(prediction.predictions == -100, tokenizer.pad_token_id, prediction.predictions)
+            predictions = tokenizer.batch_decode(pred_ids)
+            return {"wer": jiwer.wer(references, predictions), "cer": jiwer.cer(references, predictions)}
+        # Trainer pads batches to one length with -100 in every entry; the model's own padded frames are blank.
+        rows = [row[row.max(-1) > -100] for row in prediction.predictions]
+        predictions = [tokenizer.decode(row.argmax(-1)) for row in rows]
+        lm_predictions = [tokenizer.decode(decoder.decode(row).path) for row in rows]
+        return {"wer": jiwer.wer(references, predictions), "cer": jiwer.cer(references, predictions),
+                "lm_wer": jiwer.wer(references, lm_predictions), "lm_cer": jiwer.cer(references, lm_predictions)}  # fmt: skip
 
     return compute_metrics
 
@@ -196,6 +209,11 @@ def make_compute_metrics(tokenizer: AuTTinyTokenizer):
 def argmax_logits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Keep only greedy ids during evaluation instead of accumulating full logits."""
     return logits.argmax(dim=-1)
+
+
+def log_softmax_logits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """What a language model's beam search reads: log-probabilities, in float32 (padded frames hold float32's min)."""
+    return torch.log_softmax(logits.float(), dim=-1)
 
 
 def compile_one_graph_per_shape(num_shapes: int) -> None:
@@ -371,6 +389,13 @@ def run(
         output_frames=output_frames,
         max_samples=int(max_samples),
     )
+    decoder = None
+    if data_args.eval_language_model:
+        lm_dir = Path(data_args.eval_language_model) / LANGUAGE_MODEL_DIR
+        if not lm_dir.is_dir():
+            raise ValueError(f"--eval_language_model {data_args.eval_language_model} has no {LANGUAGE_MODEL_DIR}/ "
+                             f"(uomni-build-lm --output_dir {data_args.eval_language_model} makes one).")  # fmt: skip
+        decoder = AuTTinyLMDecoder.from_dir(lm_dir, tokenizer)
     card_kwargs = {"reports": reports, "notes": data_args.model_card_notes, "command": command}
     if data_args.ship_best_to:
         if training_args.metric_for_best_model is None:
@@ -384,8 +409,8 @@ def run(
         train_dataset=prepared.get("train"),
         eval_dataset=eval_dataset,
         processing_class=processor,
-        compute_metrics=make_compute_metrics(tokenizer),
-        preprocess_logits_for_metrics=argmax_logits,
+        compute_metrics=make_compute_metrics(tokenizer, decoder),
+        preprocess_logits_for_metrics=argmax_logits if decoder is None else log_softmax_logits,
         callbacks=callbacks,
     )
 
