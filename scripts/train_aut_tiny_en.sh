@@ -16,7 +16,8 @@
 # Its Kokoro speech of generated sentences is built on first use: the validation set (seed 2, 150 utterances of the
 # held-out voices, the same for every run so the selection metric stays comparable), the reserved Kokoro test set
 # (whose sentences no training corpus speaks) and a training corpus of KOKORO_GEN_TRAIN utterances drawn with
-# KOKORO_GEN_SEED: a continuation can get a new seed, so that it hears new sentences (the eleventh run: seed 3, 1,500
+# KOKORO_GEN_SEED (or several, "3 4": one corpus each, all trained on): a continuation can get a new seed, so that it
+# hears new sentences (the eleventh run: seed 3, 1,500
 # utterances). About 2 s per utterance on 2 cores. The defaults are the tenth run's, whose weights are shipped. It
 # installs the [kokoro] extra (pip install -e '.[kokoro]') and fetches kokoro-js@1.2.1's voice tables into
 # runs/kokoro-js with npm when missing.
@@ -33,7 +34,10 @@ LEARNING_RATE=${LEARNING_RATE:-3e-4}
 SEED=${SEED:-11}  # data order and augmentation draws: give a continuation a new one
 KOKORO_GEN_SEED=${KOKORO_GEN_SEED:-2}
 KOKORO_GEN_TRAIN=${KOKORO_GEN_TRAIN:-2000}
-KOKORO_GEN="$DATA/kokoro-gen-seed$KOKORO_GEN_SEED"  # its train split is the run's
+KOKORO_GEN=()  # their train splits are the run's, each three times (as so762 and the LJ Speech Kokoro corpus)
+for seed in $KOKORO_GEN_SEED; do KOKORO_GEN+=("$DATA/kokoro-gen-seed$seed"); done
+missing_gen=()
+for corpus in "${KOKORO_GEN[@]}"; do [ -f "$corpus/train/metadata.csv" ] || missing_gen+=("$corpus"); done
 KOKORO_VOICES=${KOKORO_VOICES:-runs/kokoro-js/package/voices}
 # Held-out Kokoro voices: validation's only speakers in both Kokoro corpora (examples/prepare_real_speech.py has them).
 KOKORO_VALIDATION="af_bella am_michael bf_emma bm_george jf_alpha hm_psi"
@@ -46,7 +50,7 @@ fi
 # shellcheck disable=SC2086  # $KOKORO_VALIDATION is a list of voices
 KOKORO_BUILD=($PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES"
     --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" --num_test 0)
-if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ] || [ ! -f "$KOKORO_GEN/train/metadata.csv" ]; then
+if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ] || [ ${#missing_gen[@]} -gt 0 ]; then
     $PY -c "import kokoro_onnx" 2> /dev/null || $PY -m pip install -q -e '.[kokoro]'
     if [ ! -d "$KOKORO_VOICES" ]; then
         (mkdir -p runs/kokoro-js && cd runs/kokoro-js && npm pack kokoro-js@1.2.1 && tar xzf kokoro-js-1.2.1.tgz)
@@ -56,10 +60,10 @@ fi
 if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ]; then
     "${KOKORO_BUILD[@]}" --output_dir "$DATA/kokoro-gen" --num_train 0 --num_validation 150 --seed 2
 fi
-if [ ! -f "$KOKORO_GEN/train/metadata.csv" ]; then
-    "${KOKORO_BUILD[@]}" --output_dir "$KOKORO_GEN" --num_train "$KOKORO_GEN_TRAIN" --num_validation 0 \
-        --seed "$KOKORO_GEN_SEED"
-fi
+for corpus in "${missing_gen[@]}"; do
+    "${KOKORO_BUILD[@]}" --output_dir "$corpus" --num_train "$KOKORO_GEN_TRAIN" --num_validation 0 \
+        --seed "${corpus##*-seed}"
+done
 if [ ! -d "$RUN/init" ]; then  # the starting weights, kept apart: $SHIP is rewritten during the run
     mkdir -p "$RUN" && cp -r "$SHIP" "$RUN/init"
 fi
@@ -68,7 +72,7 @@ $PY -m uomni_hf.training \
     --model_name_or_path "$RUN/init" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$SHIP" \
     --data_dir "$DATA/so762" \
     --extra_train_data_dirs "$DATA/so762" "$DATA/so762" "$DATA/kokoro" "$DATA/kokoro" "$DATA/kokoro" "$DATA/espeak" \
-        "$KOKORO_GEN" "$KOKORO_GEN" "$KOKORO_GEN" \
+        "${KOKORO_GEN[@]}" "${KOKORO_GEN[@]}" "${KOKORO_GEN[@]}" \
     --extra_eval_data_dirs "$DATA/kokoro" "$DATA/espeak" "$DATA/kokoro-gen" --max_eval_samples 200 \
     --eval_language_model "$RUN/init" --metric_for_best_model mean_lm_wer --greater_is_better false --eval_on_start \
     --do_train --do_eval --use_cpu --bf16 --seed "$SEED" --dataloader_num_workers 1 \
