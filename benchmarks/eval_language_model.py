@@ -1,4 +1,4 @@
-"""WER with and without the folder's language model, per audiofolder split; with a grid, tunes alpha/beta.
+"""WER with and without the folder's language model, per audiofolder split; with a grid, tunes its settings.
 
     # tune on validation (never on test), optionally writing the best values into language_model/attrs.json
     .venv/bin/python benchmarks/eval_language_model.py --model checkpoints/aut-tiny-ctc-en \
@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, nargs="*", default=None)
     parser.add_argument("--beta", type=float, nargs="*", default=None)
     parser.add_argument("--beam_width", type=int, nargs="*", default=None)
+    parser.add_argument("--unk_score_offset", type=float, nargs="*", default=None)
     parser.add_argument("--write_best", action="store_true", help="store the grid's best alpha/beta in attrs.json")
     parser.add_argument("--lm_text_files", nargs="*", default=[], help="the LM's text (as given to uomni-build-lm)")
     parser.add_argument("--lm_metadata_files", nargs="*", default=[], help="the LM's metadata.csv files")
@@ -70,12 +71,14 @@ def main() -> None:
     model = AuTTinyForCTC.from_pretrained(args.model).eval()
     defaults = processor.decoder.options
     grid = list(itertools.product(args.alpha or [defaults.alpha], args.beta or [defaults.beta],
-                                  args.beam_width or [defaults.beam_width]))
+                                  args.beam_width or [defaults.beam_width],
+                                  args.unk_score_offset or [defaults.unk_score_offset]))
     lm_sentences = set(normalized_sentences(args.lm_text_files, args.lm_metadata_files, args.lm_lexicon_size))
 
     runs = {"greedy": None}
-    for alpha, beta, beam in grid:
-        runs[f"LM α={alpha} β={beta} beam={beam}"] = {"alpha": alpha, "beta": beta, "beam_width": beam}
+    for alpha, beta, beam, unk in grid:
+        runs[f"LM α={alpha} β={beta} beam={beam} unk={unk}"] = {"alpha": alpha, "beta": beta, "beam_width": beam,
+                                                               "unk_score_offset": unk}
     wers = {name: [] for name in runs}  # per set
     print("| set | utterances | decoding | WER | CER | WER on text new to the LM | decoding RTF |\n|---|---|---|---|---|---|---|")
     for folder in args.data:
