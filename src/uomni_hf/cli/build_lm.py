@@ -11,7 +11,8 @@ loads. Transcripts of a `test` split are refused: a language model that has read
 
 `--lexicon_size N` adds English's N most frequent words (`wordfreq`, the speakable ones) as one-word sentences: the
 decoder charges `unk_score_offset` for every word its LM does not know, so without a lexicon a word the text never
-used is pushed towards one it did; with it, such a word costs only its small unigram probability.
+used is pushed towards one it did; with it, such a word costs only its small unigram probability. (For the shipped
+checkpoint a 50,000-word lexicon did not help: the README's language-model section has the numbers.)
 """
 
 import argparse

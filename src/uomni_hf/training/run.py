@@ -58,9 +58,9 @@ class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
 
 class CTCTrainer(Trainer):
     """Trainer with three changes: several evaluation sets also report their mean WER (`eval_mean_wer`, usable as
-    `--metric_for_best_model mean_wer`; `eval_mean_lm_wer` with `--eval_language_model`), `push_to_hub` uploads the model card `uomni-train` wrote instead of
-    replacing it with Trainer's generic one, and `--train_sampling_strategy group_by_length` resumes mid-epoch in the
-    same order."""
+    `--metric_for_best_model mean_wer`; also `eval_mean_lm_wer` with `--eval_language_model`), `push_to_hub` uploads
+    the model card `uomni-train` wrote instead of replacing it with Trainer's generic one, and
+    `--train_sampling_strategy group_by_length` resumes mid-epoch in the same order."""
 
     def _get_train_sampler(self, train_dataset=None):
         sampler = super()._get_train_sampler(train_dataset)
