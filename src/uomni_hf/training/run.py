@@ -28,7 +28,7 @@ from ..configuration_aut_tiny import AuTTinyConfig
 from ..decoding_aut_tiny import LANGUAGE_MODEL_DIR, AuTTinyLMDecoder
 from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
 from ..modeling_aut_tiny import AuTTinyForCTC
-from ..processing_aut_tiny import AuTTinyProcessor
+from ..processing_aut_tiny import AuTTinyProcessor, _language_model_dir
 from ..text_normalization import normalize_transcript
 from ..tokenization_aut_tiny import AuTTinyTokenizer
 from .arguments import DataTrainingArguments, ModelArguments, parse_args
@@ -192,16 +192,17 @@ def make_compute_metrics(tokenizer: AuTTinyTokenizer, decoder: AuTTinyLMDecoder 
     def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
         label_ids = np.where(prediction.label_ids == -100, tokenizer.pad_token_id, prediction.label_ids)
         references = tokenizer.batch_decode(label_ids, group_tokens=False)
+
+        def error_rates(predictions: list[str], prefix: str = "") -> dict[str, float]:
+            return {f"{prefix}wer": jiwer.wer(references, predictions), f"{prefix}cer": jiwer.cer(references, predictions)}
+
         if decoder is None:
             pred_ids = np.where(prediction.predictions == -100, tokenizer.pad_token_id, prediction.predictions)
-            predictions = tokenizer.batch_decode(pred_ids)
-            return {"wer": jiwer.wer(references, predictions), "cer": jiwer.cer(references, predictions)}
+            return error_rates(tokenizer.batch_decode(pred_ids))
         # Trainer pads batches to one length with -100 in every entry; the model's own padded frames are blank.
         rows = [row[row.max(-1) > -100] for row in prediction.predictions]
-        predictions = [tokenizer.decode(row.argmax(-1)) for row in rows]
-        lm_predictions = [tokenizer.decode(decoder.decode(row).path) for row in rows]
-        return {"wer": jiwer.wer(references, predictions), "cer": jiwer.cer(references, predictions),
-                "lm_wer": jiwer.wer(references, lm_predictions), "lm_cer": jiwer.cer(references, lm_predictions)}  # fmt: skip
+        return {**error_rates([tokenizer.decode(row.argmax(-1)) for row in rows]),
+                **error_rates([tokenizer.decode(decoder.decode(row).path) for row in rows], prefix="lm_")}  # fmt: skip
 
     return compute_metrics
 
@@ -391,8 +392,8 @@ def run(
     )
     decoder = None
     if data_args.eval_language_model:
-        lm_dir = Path(data_args.eval_language_model) / LANGUAGE_MODEL_DIR
-        if not lm_dir.is_dir():
+        lm_dir = _language_model_dir(data_args.eval_language_model, {})
+        if lm_dir is None:
             raise ValueError(f"--eval_language_model {data_args.eval_language_model} has no {LANGUAGE_MODEL_DIR}/ "
                              f"(uomni-build-lm --output_dir {data_args.eval_language_model} makes one).")  # fmt: skip
         decoder = AuTTinyLMDecoder.from_dir(lm_dir, tokenizer)
