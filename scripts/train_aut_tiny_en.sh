@@ -3,7 +3,7 @@
 # sentences) + espeak-ng speech, acoustic augmentation, validation on held-out speakers of each; the shipped folder is
 # rewritten whenever the mean validation WER improves. Since the twelfth run that WER is the one users get: decoded
 # with the starting folder's language model (--eval_language_model, mean_lm_wer); the tenth and eleventh runs
-# were chosen by greedy WER (mean_wer), which twice disagreed with the language model's verdict.
+# were chosen by greedy WER (mean_wer), which in the eleventh run disagreed with the language model's verdict.
 #
 #   bash scripts/train_aut_tiny_en.sh            # from the repository root, with ../shared/data beside it
 #   bash scripts/train_aut_tiny_en.sh --intermediate_ctc_layer 2   # extra flags go to uomni-train (the last wins)
