@@ -19,7 +19,7 @@ OUT=${OUT:-runs/eval/$(basename "$MODEL")}
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA" > /dev/null
 if [ ! -f "$DATA/espeak/test/metadata.csv" ]; then
-    $PY -m uomni_hf.corpus.build --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
+    $PY -m uomni_hf.corpus --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
         --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
 fi
 PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"

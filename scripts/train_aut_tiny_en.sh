@@ -44,11 +44,11 @@ KOKORO_VALIDATION="af_bella am_michael bf_emma bm_george jf_alpha hm_psi"
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
-    $PY -m uomni_hf.corpus.build --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
+    $PY -m uomni_hf.corpus --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
         --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
 fi
 # shellcheck disable=SC2086  # $KOKORO_VALIDATION is a list of voices
-KOKORO_BUILD=($PY -m uomni_hf.corpus.build --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES"
+KOKORO_BUILD=($PY -m uomni_hf.corpus --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES"
     --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" --num_test 0)
 if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ] || [ ${#missing_gen[@]} -gt 0 ]; then
     $PY -c "import kokoro_onnx" 2> /dev/null || $PY -m pip install -q -e '.[kokoro]'

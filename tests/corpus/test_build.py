@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,6 +117,21 @@ def test_cli_with_ljspeech_text_file(tmp_path, capsys):
     for split in SPLITS:
         assert all(re.fullmatch(r"[a-z' ]+", row["text"]) for row in read_metadata(output_dir / split))
 
+
+
+@requires_espeak
+def test_python_dash_m_runs_the_cli_once(tmp_path):
+    # `python -m uomni_hf.corpus.build` ran build.py a second time as __main__ after the package had imported it.
+    output_dir = tmp_path / "dash_m"
+    result = subprocess.run(
+        [sys.executable, "-m", "uomni_hf.corpus", "--output_dir", str(output_dir), "--num_train", "1",
+         "--num_validation", "0", "--num_test", "0", "--num_workers", "1"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["splits"]["train"]["utterances"] == 1
+    assert len(read_metadata(output_dir / "train")) == 1
+    assert "found in sys.modules" not in result.stderr
 
 
 @requires_espeak

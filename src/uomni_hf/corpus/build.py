@@ -14,7 +14,7 @@ uomni-make-corpus --output_dir data/synthetic --num_train 20000 --num_validation
 uomni-make-corpus --engine kokoro --kokoro_voices_dir package/voices --output_dir data/kokoro ...  # [kokoro] extra
 ```
 
-(`python -m uomni_hf.corpus.build` is the same command.)
+(`python -m uomni_hf.corpus` is the same command.)
 
 ```python
 from datasets import Audio, load_dataset
