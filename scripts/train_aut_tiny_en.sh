@@ -17,7 +17,7 @@
 # held-out voices, the same for every run so the selection metric stays comparable), the reserved Kokoro test set
 # (whose sentences no training corpus speaks) and a training corpus of KOKORO_GEN_TRAIN utterances drawn with
 # KOKORO_GEN_SEED (or several, "3 4": one corpus each, all trained on): a continuation can get a new seed, so that it
-# hears new sentences (the eleventh run: seed 3, 1,500
+# hears new sentences (the eleventh run: seed 3, 1,500 utterances; the twelfth: "3 4", only seed 4 built, 800
 # utterances). About 2 s per utterance on 2 cores. The defaults are the tenth run's, whose weights are shipped. It
 # installs the [kokoro] extra (pip install -e '.[kokoro]') and fetches kokoro-js@1.2.1's voice tables into
 # runs/kokoro-js with npm when missing.

@@ -118,7 +118,6 @@ def test_cli_with_ljspeech_text_file(tmp_path, capsys):
         assert all(re.fullmatch(r"[a-z' ]+", row["text"]) for row in read_metadata(output_dir / split))
 
 
-
 @requires_espeak
 def test_python_dash_m_runs_the_cli_once(tmp_path):
     # `python -m uomni_hf.corpus.build` ran build.py a second time as __main__ after the package had imported it.

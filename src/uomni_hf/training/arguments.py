@@ -93,9 +93,10 @@ class DataTrainingArguments:
     model_card_notes: str | None = field(default=None, metadata={"help": "Extra text for the model card (credits...)."})
     eval_language_model: str | None = field(
         default=None,
-        metadata={"help": "A folder (or Hub repo) with a language_model/ (uomni-build-lm): evaluation also decodes with it and "
-                  "reports `lm_wer` and `lm_cer` per set (and `mean_lm_wer`), what users of a folder with that "
-                  "language model get; usable as --metric_for_best_model. Costs a beam search per utterance."},
+        metadata={"help": "A folder (or Hub repo) with a language_model/ (uomni-build-lm): evaluation also decodes "
+                  "with it and reports `lm_wer` and `lm_cer` per set (and `mean_lm_wer`), what users of a folder "
+                  "with that language model get; usable as --metric_for_best_model. Costs a beam search per "
+                  "utterance."},
     )  # fmt: skip
     ship_best_to: str | None = field(
         default=None,

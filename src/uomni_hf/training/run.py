@@ -194,7 +194,10 @@ def make_compute_metrics(tokenizer: AuTTinyTokenizer, decoder: AuTTinyLMDecoder 
         references = tokenizer.batch_decode(label_ids, group_tokens=False)
 
         def error_rates(predictions: list[str], prefix: str = "") -> dict[str, float]:
-            return {f"{prefix}wer": jiwer.wer(references, predictions), f"{prefix}cer": jiwer.cer(references, predictions)}
+            return {
+                f"{prefix}wer": jiwer.wer(references, predictions),
+                f"{prefix}cer": jiwer.cer(references, predictions),
+            }
 
         if decoder is None:
             pred_ids = np.where(prediction.predictions == -100, tokenizer.pad_token_id, prediction.predictions)
