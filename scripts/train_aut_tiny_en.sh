@@ -51,10 +51,7 @@ fi
 KOKORO_BUILD=($PY -m uomni_hf.corpus --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES"
     --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" --num_test 0)
 if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ] || [ ${#missing_gen[@]} -gt 0 ]; then
-    $PY -c "import kokoro_onnx" 2> /dev/null || $PY -m pip install -q -e '.[kokoro]'
-    if [ ! -d "$KOKORO_VOICES" ]; then
-        (mkdir -p runs/kokoro-js && cd runs/kokoro-js && npm pack kokoro-js@1.2.1 && tar xzf kokoro-js-1.2.1.tgz)
-    fi
+    PY=$PY bash scripts/setup_kokoro.sh "$KOKORO_VOICES"
     PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"  # its sentences are kept out of kokoro-gen
 fi
 if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ]; then
