@@ -1,5 +1,6 @@
 """Building an espeak-ng corpus: layout, metadata, byte-identical for a seed whatever the workers, CLI."""
 
+import csv
 import json
 import re
 import subprocess
@@ -10,9 +11,9 @@ import pytest
 import soundfile as sf
 
 from uomni_hf.corpus import build
-from uomni_hf.corpus.build import METADATA_COLUMNS, build_corpus
+from uomni_hf.corpus.build import METADATA_COLUMNS, TRANSCRIPTS_COLUMNS, TRANSCRIPTS_FILE, build_corpus
 from uomni_hf.corpus.espeak import SpeakerConfig, voice_split
-from uomni_hf.corpus.text import SPLITS
+from uomni_hf.corpus.text import SPLITS, read_metadata_transcripts
 from uomni_hf.text_normalization import normalize_transcript
 
 from . import folder_bytes, read_metadata, requires_espeak
@@ -152,6 +153,21 @@ def test_excluded_texts_are_drawn_again(corpus, tmp_path, capsys):
     assert again["validation"] == [row["text"] for row in read_metadata(output_dir / "validation")], (
         "a split with nothing excluded is the same corpus"
     )
+
+
+@requires_espeak
+def test_transcripts_only_are_the_builds_rows_without_audio(corpus, tmp_path):
+    output_dir, _ = corpus
+    summary = build_corpus(tmp_path / "text", *NUM_UTTERANCES.values(), seed=0, num_workers=2, transcripts_only=True)
+    for split, count in NUM_UTTERANCES.items():
+        assert sorted(path.name for path in (tmp_path / "text" / split).iterdir()) == [TRANSCRIPTS_FILE]
+        with open(tmp_path / "text" / split / TRANSCRIPTS_FILE, encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+        built = [{column: row[column] for column in TRANSCRIPTS_COLUMNS} for row in read_metadata(output_dir / split)]
+        assert rows == built and len(rows) == count
+        assert summary["splits"][split] == {"utterances": count, "speakers": len({r["speaker"] for r in rows}),
+                                            "hours": None}  # fmt: skip
+        assert read_metadata_transcripts(tmp_path / "text" / split / TRANSCRIPTS_FILE) == [r["text"] for r in rows]
 
 
 def test_unknown_engine_is_an_error(tmp_path):

@@ -1,6 +1,7 @@
 """The Kokoro engine without the Kokoro model: speakers per split, blends, speeds, accents, model parts, voice tables,
 clear errors, and the synthesis and build plumbing with a stand-in for `kokoro_onnx.Kokoro`."""
 
+import csv
 import importlib.util
 import re
 from collections import Counter
@@ -320,6 +321,32 @@ def test_kokoro_build_writes_an_audiofolder_with_reserved_voices_only_in_test(fa
         "the sentences do not depend on the speaker options"
     )
     assert all("+" not in row["speaker"] for split in SPLITS for row in read_metadata(tmp_path / "c" / split))
+
+
+@requires_espeak
+def test_kokoro_transcripts_only_need_no_model_and_match_the_build(fake_engine, tmp_path, monkeypatch):
+    options = KokoroOptions(blend_probability=0.5, validation_voices=("af_bella", "bm_george"))
+    build_corpus(tmp_path / "audio", 6, 2, 6, seed=3, num_workers=1, engine="kokoro", kokoro_options=options)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("transcripts_only loaded or checked the Kokoro model")
+
+    monkeypatch.setattr(KokoroEngine, "check_requirements", staticmethod(no_model))
+    monkeypatch.setattr(KokoroEngine, "from_options", classmethod(no_model))
+    build._WORKER_STATE.pop("kokoro_engine", None)
+    build.main(
+        ["--output_dir", str(tmp_path / "text"), "--engine", "kokoro", "--kokoro_blend_probability", "0.5",
+         "--kokoro_validation_voices", "af_bella", "bm_george", "--num_train", "6", "--num_validation", "2",
+         "--num_test", "6", "--seed", "3", "--num_workers", "1", "--transcripts_only"]
+    )  # fmt: skip
+    for split in SPLITS:
+        with open(tmp_path / "text" / split / build.TRANSCRIPTS_FILE, encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+        built = read_metadata(tmp_path / "audio" / split)
+        assert [(r["file_name"], r["text"], r["speaker"]) for r in rows] == [
+            (r["file_name"], r["text"], r["speaker"]) for r in built
+        ]
+        assert not list((tmp_path / "text" / split).glob("*.wav"))
 
 
 def test_cli_passes_the_kokoro_options(monkeypatch, tmp_path, capsys):

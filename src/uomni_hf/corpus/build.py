@@ -12,9 +12,12 @@ Usage:
 uomni-make-corpus --output_dir data/synthetic --num_train 20000 --num_validation 500 \\
     --num_test 500 --seed 0 [--text_file metadata.csv] [--num_workers 8]
 uomni-make-corpus --engine kokoro --kokoro_voices_dir package/voices --output_dir data/kokoro ...  # [kokoro] extra
+uomni-make-corpus --engine kokoro ... --transcripts_only  # the same build's transcripts in seconds, no audio
 ```
 
-(`python -m uomni_hf.corpus` is the same command.)
+(`python -m uomni_hf.corpus` is the same command.) `--transcripts_only` writes what a build would say and no audio,
+`{split}/transcripts.csv` (`file_name,text,speaker`): the text of a corpus one trained on, for a language model
+(`uomni-build-lm --metadata_files`), without synthesizing it again (for Kokoro, hours on two cores).
 
 ```python
 from datasets import Audio, load_dataset
@@ -45,6 +48,8 @@ from .text import SPLITS, _rng, generate_sentence, read_metadata_transcripts, re
 
 ENGINES = ("espeak", "kokoro")
 METADATA_COLUMNS = ("file_name", "text", "speaker", "accent", "variant", "rate", "pitch", "duration")
+TRANSCRIPTS_FILE = "transcripts.csv"
+TRANSCRIPTS_COLUMNS = ("file_name", "text", "speaker")
 KOKORO_METADATA_COLUMNS = ("file_name", "text", "speaker", "lang", "speed", "duration")
 MAX_SILENCE_SECONDS = 0.3
 
@@ -66,6 +71,7 @@ def _init_worker(
     extra_texts: dict,
     kokoro_options: kokoro.KokoroOptions | None = None,
     exclude_texts: Collection[str] = frozenset(),
+    transcripts_only: bool = False,
 ) -> None:
     _WORKER_STATE.update(
         output_dir=output_dir,
@@ -74,6 +80,7 @@ def _init_worker(
         extra_texts=extra_texts,
         kokoro_options=kokoro_options,
         exclude_texts=frozenset(exclude_texts),
+        transcripts_only=transcripts_only,
     )
 
 
@@ -94,6 +101,8 @@ def _make_utterance(job: tuple[str, int]) -> dict:
     rng = _rng(state["seed"], split, index)
     speaker = rng.choice(state["pools"][split])
     text = _draw_text(rng, split, speaker)
+    if state["transcripts_only"]:
+        return {"file_name": _file_name(split, index), "text": text, "speaker": speaker.name}
     audio = synthesize(text, speaker)
     file_name, seconds = _write_audio(split, index, audio, rng)
     return {
@@ -117,12 +126,14 @@ def _make_kokoro_utterance(job: tuple[str, int]) -> dict:
     """Generate, speak (with Kokoro) and write utterance `index` of `split`; return its metadata row."""
     split, index = job
     state = _WORKER_STATE
-    if "kokoro_engine" not in state:  # loaded once per worker process
-        state["kokoro_engine"] = kokoro.KokoroEngine.from_options(state["kokoro_options"])
     speaker = kokoro.speaker_for(state["seed"], split, index, state["kokoro_options"])
     rng = kokoro_text_rng(state["seed"], split, index)
     # Kokoro phonemizes with espeak-ng, so it spells out the same words espeak-ng does.
     text = _draw_text(rng, split, speaker.lang)
+    if state["transcripts_only"]:
+        return {"file_name": _file_name(split, index), "text": text, "speaker": speaker.name}
+    if "kokoro_engine" not in state:  # loaded once per worker process
+        state["kokoro_engine"] = kokoro.KokoroEngine.from_options(state["kokoro_options"])
     audio = state["kokoro_engine"].synthesize(text, speaker)
     file_name, seconds = _write_audio(split, index, audio, rng)
     return {
@@ -135,11 +146,15 @@ def _make_kokoro_utterance(job: tuple[str, int]) -> dict:
     }
 
 
+def _file_name(split: str, index: int) -> str:
+    return f"{split}_{index:07d}.wav"
+
+
 def _write_audio(split: str, index: int, audio: np.ndarray, rng: random.Random) -> tuple[str, float]:
     """Pad `audio` with random silence and write it as 16-bit WAV; return its file name and length in seconds."""
     audio = _pad_with_silence(audio, rng.uniform(0, MAX_SILENCE_SECONDS), rng.uniform(0, MAX_SILENCE_SECONDS))
     audio = np.clip(audio, -1.0, 1.0)
-    file_name = f"{split}_{index:07d}.wav"
+    file_name = _file_name(split, index)
     sf.write(Path(_WORKER_STATE["output_dir"], split, file_name), audio, SAMPLING_RATE, subtype="PCM_16")
     return file_name, len(audio) / SAMPLING_RATE
 
@@ -163,6 +178,7 @@ def build_corpus(
     engine: str = "espeak",
     kokoro_options: kokoro.KokoroOptions | None = None,
     exclude_texts: Collection[str] = (),
+    transcripts_only: bool = False,
 ) -> dict:
     """Write a synthetic speech corpus as an `audiofolder`: `output_dir/{split}/*.wav` plus `{split}/metadata.csv`.
 
@@ -178,6 +194,8 @@ def build_corpus(
         kokoro_options: model, voices and speaker options of the Kokoro engine (defaults when None).
         exclude_texts: transcripts no utterance may have (another corpus's test sentences, say): a sentence drawn
             among them is drawn again. Compared after normalization, so they may be given as written.
+        transcripts_only: write each split's `transcripts.csv` (file name, text, speaker: what the full build would
+            write, row for row) and no audio; no synthesizer is loaded (espeak-ng still finds letter-by-letter words).
 
     Returns:
         A summary: per split the number of utterances, speakers used and hours of audio.
@@ -186,7 +204,8 @@ def build_corpus(
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if engine == "kokoro":
         kokoro_options = kokoro_options or kokoro.KokoroOptions()
-        kokoro.KokoroEngine.check_requirements(kokoro_options)  # fail before any folder is touched
+        if not transcripts_only:
+            kokoro.KokoroEngine.check_requirements(kokoro_options)  # fail before any folder is touched
     output_dir = Path(output_dir)
     counts = {"train": num_train, "validation": num_validation, "test": num_test}
     for split in SPLITS:
@@ -202,12 +221,13 @@ def build_corpus(
     texts = split_extra_texts(extra_texts or [])
     jobs = [(split, index) for split in SPLITS for index in range(counts[split])]
     excluded = frozenset(normalize_transcript(text) for text in exclude_texts)
-    init_args = (str(output_dir), seed, pools, texts, kokoro_options if engine == "kokoro" else None, excluded)
+    kokoro_options = kokoro_options if engine == "kokoro" else None
+    init_args = (str(output_dir), seed, pools, texts, kokoro_options, excluded, transcripts_only)
     make_utterance = _make_utterance if engine == "espeak" else _make_kokoro_utterance
 
     rows = []
     num_workers = num_workers or os.cpu_count() or 1
-    with tqdm(total=len(jobs), desc="synthesizing", unit="utt") as progress:
+    with tqdm(total=len(jobs), desc="transcripts" if transcripts_only else "synthesizing", unit="utt") as progress:
         if num_workers == 1:
             _init_worker(*init_args)
             for job in jobs:
@@ -222,16 +242,18 @@ def build_corpus(
                     progress.update(1)
 
     columns = METADATA_COLUMNS if engine == "espeak" else KOKORO_METADATA_COLUMNS
+    if transcripts_only:
+        columns = TRANSCRIPTS_COLUMNS
     summary = {"output_dir": str(output_dir), "seed": seed, "engine": engine, "splits": {}}
     for split in SPLITS:
         split_rows = [row for row in rows if row["file_name"].startswith(f"{split}_")]
         if split_rows:
-            _write_metadata(output_dir / split / "metadata.csv", split_rows, columns)
-        seconds = sum(float(row["duration"]) for row in split_rows)
+            name = TRANSCRIPTS_FILE if transcripts_only else "metadata.csv"
+            _write_metadata(output_dir / split / name, split_rows, columns)
         summary["splits"][split] = {
             "utterances": len(split_rows),
             "speakers": len({row["speaker"] for row in split_rows}),
-            "hours": round(seconds / 3600, 4),
+            "hours": None if transcripts_only else round(sum(float(row["duration"]) for row in split_rows) / 3600, 4),
         }
     return summary
 
@@ -256,6 +278,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--num_workers", type=int, default=None, help="defaults to the number of CPU cores")
     parser.add_argument("--overwrite", action="store_true", help="replace existing split folders")
     parser.add_argument("--engine", choices=ENGINES, default="espeak", help="speech synthesizer (default espeak)")
+    parser.add_argument(
+        "--transcripts_only",
+        action="store_true",
+        help="write each split's transcripts.csv (what the build would say) and no audio: a corpus's text, fast",
+    )
     group = parser.add_argument_group("Kokoro engine (--engine kokoro; the [kokoro] extra: pip install -e '.[kokoro]')")
     group.add_argument(
         "--kokoro_model_dir",
@@ -315,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         engine=args.engine,
         kokoro_options=kokoro_options,
         exclude_texts=[text for path in args.exclude_texts_from for text in read_metadata_transcripts(path)],
+        transcripts_only=args.transcripts_only,
     )
     print(json.dumps(summary, indent=2))
 

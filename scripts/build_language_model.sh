@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The shipped language model (checkpoints/aut-tiny-ctc-en/language_model/), rebuilt from its text in under a minute:
+# LJ Speech's text, the speechocean762 `train` transcripts without the validation speakers, and the transcripts of the
+# tenth run's Kokoro corpus of generated sentences (seed 2, 2,000 utterances), drawn with --transcripts_only instead
+# of synthesized again, as are the reserved test set's sentences that corpus was kept from. Writes OUTPUT_DIR/
+# language_model/ with the shipped decoding settings and says whether it is the shipped folder, byte for byte.
+#
+#   bash scripts/build_language_model.sh [OUTPUT_DIR]     # default runs/lm
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+SHARED=${SHARED:-../shared/data}
+DATA=${DATA:-runs/data}
+TEXT=${TEXT:-runs/lm-text}
+OUTPUT=${1:-runs/lm}
+SHIP=checkpoints/aut-tiny-ctc-en/language_model
+
+$PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA" > /dev/null
+CORPUS=($PY -m uomni_hf.corpus --engine kokoro --transcripts_only --overwrite --num_workers 1)
+# The options of build_kokoro_test_set.sh, then those of train_aut_tiny_en.sh's generated-sentence corpus.
+"${CORPUS[@]}" --kokoro_blend_probability 0 --kokoro_speed_range 0.85 1.15 --kokoro_accent auto \
+    --output_dir "$TEXT/kokoro-reserved" --num_train 0 --num_validation 0 --num_test 240 --seed 0 > /dev/null
+"${CORPUS[@]}" --kokoro_validation_voices af_bella am_michael bf_emma bm_george jf_alpha hm_psi \
+    --exclude_texts_from "$TEXT/kokoro-reserved/test/transcripts.csv" \
+    --output_dir "$TEXT/kokoro-gen-seed2" --num_train 2000 --num_validation 0 --num_test 0 --seed 2 > /dev/null
+$PY -m uomni_hf.cli.build_lm --text_files "$SHARED/ljspeech-text/metadata.csv" \
+    --metadata_files "$DATA/so762/train/metadata.csv" "$TEXT/kokoro-gen-seed2/train/transcripts.csv" --order 4 \
+    --alpha 0.6 --beta 1.5 --unk_score_offset -20 --beam_width 128 --output_dir "$OUTPUT"
+if diff -rq "$OUTPUT/language_model" "$SHIP" > /dev/null; then
+    echo "$OUTPUT/language_model/ is the shipped $SHIP/, byte for byte"
+else
+    echo "$OUTPUT/language_model/ differs from the shipped $SHIP/:" && diff -rq "$OUTPUT/language_model" "$SHIP" || true
+fi
