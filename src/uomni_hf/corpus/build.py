@@ -198,7 +198,7 @@ def build_corpus(
             write, row for row) and no audio; no synthesizer is loaded (espeak-ng still finds letter-by-letter words).
 
     Returns:
-        A summary: per split the number of utterances, speakers used and hours of audio.
+        A summary: per split the number of utterances, speakers used and hours of audio (None without audio).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
