@@ -11,6 +11,6 @@ DATA=$1
 KOKORO_VOICES=$2
 [ -f "$DATA/kokoro-reserved/test/metadata.csv" ] && exit 0
 PY=$PY bash scripts/setup_kokoro.sh "$KOKORO_VOICES"
-$PY -m uomni_hf.corpus --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" --kokoro_blend_probability 0 \
-    --kokoro_speed_range 0.85 1.15 --kokoro_accent auto --output_dir "$DATA/kokoro-reserved" \
-    --num_train 0 --num_validation 0 --num_test 240 --seed 0
+source scripts/kokoro_corpora.sh
+$PY -m uomni_hf.corpus --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES" "${KOKORO_TEST_SET[@]}" \
+    --output_dir "$DATA/kokoro-reserved"

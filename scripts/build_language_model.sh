@@ -16,11 +16,11 @@ OUTPUT=${1:-runs/lm}
 SHIP=checkpoints/aut-tiny-ctc-en/language_model
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA" > /dev/null
+source scripts/kokoro_corpora.sh
 CORPUS=($PY -m uomni_hf.corpus --engine kokoro --transcripts_only --overwrite --num_workers 1)
-# The options of build_kokoro_test_set.sh, then those of train_aut_tiny_en.sh's generated-sentence corpus.
-"${CORPUS[@]}" --kokoro_blend_probability 0 --kokoro_speed_range 0.85 1.15 --kokoro_accent auto \
-    --output_dir "$TEXT/kokoro-reserved" --num_train 0 --num_validation 0 --num_test 240 --seed 0 > /dev/null
-"${CORPUS[@]}" --kokoro_validation_voices af_bella am_michael bf_emma bm_george jf_alpha hm_psi \
+# The reserved test set, then the tenth run's generated-sentence corpus (train_aut_tiny_en.sh's defaults).
+"${CORPUS[@]}" "${KOKORO_TEST_SET[@]}" --output_dir "$TEXT/kokoro-reserved" > /dev/null
+"${CORPUS[@]}" --kokoro_validation_voices "${KOKORO_VALIDATION[@]}" \
     --exclude_texts_from "$TEXT/kokoro-reserved/test/transcripts.csv" \
     --output_dir "$TEXT/kokoro-gen-seed2" --num_train 2000 --num_validation 0 --num_test 0 --seed 2 > /dev/null
 $PY -m uomni_hf.cli.build_lm --text_files "$SHARED/ljspeech-text/metadata.csv" \

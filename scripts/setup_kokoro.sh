@@ -17,9 +17,7 @@ if [ ! -d "$KOKORO_VOICES" ]; then
     fi
     if ! command -v npm > /dev/null; then
         echo ">> installing apt package: npm"
-        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm > /dev/null
+        bash scripts/apt_install.sh npm
     fi
     mkdir -p runs/kokoro-js
     (cd runs/kokoro-js && npm pack -q kokoro-js@1.2.1 > /dev/null && tar xzf kokoro-js-1.2.1.tgz)

@@ -39,17 +39,15 @@ for seed in $KOKORO_GEN_SEED; do KOKORO_GEN+=("$DATA/kokoro-gen-seed$seed"); don
 missing_gen=()
 for corpus in "${KOKORO_GEN[@]}"; do [ -f "$corpus/train/metadata.csv" ] || missing_gen+=("$corpus"); done
 KOKORO_VOICES=${KOKORO_VOICES:-runs/kokoro-js/package/voices}
-# Held-out Kokoro voices: validation's only speakers in both Kokoro corpora (examples/prepare_real_speech.py has them).
-KOKORO_VALIDATION="af_bella am_michael bf_emma bm_george jf_alpha hm_psi"
+source scripts/kokoro_corpora.sh  # KOKORO_VALIDATION: the held-out voices of validation
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 if [ ! -f "$DATA/espeak/train/metadata.csv" ]; then
     $PY -m uomni_hf.corpus --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
         --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
 fi
-# shellcheck disable=SC2086  # $KOKORO_VALIDATION is a list of voices
 KOKORO_BUILD=($PY -m uomni_hf.corpus --engine kokoro --kokoro_voices_dir "$KOKORO_VOICES"
-    --kokoro_validation_voices $KOKORO_VALIDATION --exclude_texts_from "$DATA/kokoro-reserved/test" --num_test 0)
+    --kokoro_validation_voices "${KOKORO_VALIDATION[@]}" --exclude_texts_from "$DATA/kokoro-reserved/test" --num_test 0)
 if [ ! -f "$DATA/kokoro-gen/validation/metadata.csv" ] || [ ${#missing_gen[@]} -gt 0 ]; then
     PY=$PY bash scripts/setup_kokoro.sh "$KOKORO_VOICES"
     PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"  # its sentences are kept out of kokoro-gen
