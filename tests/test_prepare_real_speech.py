@@ -21,7 +21,8 @@ def load_script():
 def write_folder(folder: Path, rows: list[dict]):
     folder.mkdir(parents=True)
     for row in rows:
-        (folder / row["file_name"]).write_bytes(b"audio")
+        (folder / row["file_name"]).parent.mkdir(parents=True, exist_ok=True)
+        (folder / row["file_name"]).write_bytes(row["file_name"].encode())
     with open(folder / "metadata.csv", "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -35,6 +36,14 @@ def fake_shared(root: Path, kokoro_speakers: list[str]) -> Path:
     write_folder(root / "speechocean762" / "test", [{"file_name": "t.ogg", "text": "HI", "speaker": "0003"}])
     kokoro = [{"file_name": f"kk{i}.ogg", "text": "Hello.", "speaker": s} for i, s in enumerate(kokoro_speakers)]
     write_folder(root / "kokoro-lj" / "train", kokoro)
+    # LibriSpeech and AN4 keep each speaker's audio in a folder of its own.
+    librispeech = [{"file_name": f"{s}/{s}-1-{i}.opus", "text": "A", "speaker": s} for s in ("19", "26") for i in range(2)]
+    write_folder(root / "librispeech" / "train", librispeech)
+    dev = [{"file_name": f"{s}/{s}-7-{i}.opus", "text": "B", "speaker": s} for s in ("4088", "8226") for i in range(5)]
+    write_folder(root / "librispeech" / "dev", dev)
+    an4 = [{"file_name": f"{s}/an{i}-{s}-b.opus", "text": "YES", "speaker": s} for s in ("fash", "mtos") for i in range(2)]
+    write_folder(root / "an4" / "train", an4)
+    write_folder(root / "an4" / "test", [{"file_name": "fcaw/an1-fcaw-b.opus", "text": "NO", "speaker": "fcaw"}])
     return root
 
 
@@ -55,7 +64,26 @@ def test_validation_speakers_and_voices_never_reach_training(tmp_path):
     # A blend with a validation voice (bm_george) is that voice too: out of training.
     assert speakers(out / "kokoro" / "train") == {"af_sarah", "am_puck*0.5+af_heart"}
     link = out / "so762" / "train" / "0001_0.ogg"
-    assert link.is_symlink() and link.read_bytes() == b"audio"  # the audio stays where it is
+    assert link.is_symlink() and link.read_bytes() == b"0001_0.ogg"  # the audio stays where it is
+    assert speakers(out / "an4" / "validation") == {"fash"} and speakers(out / "an4" / "train") == {"mtos"}
+    assert speakers(out / "an4" / "test") == {"fcaw"}
+    assert speakers(out / "librispeech" / "train") == {"19", "26"}
+
+
+def test_librispeech_validation_is_a_spread_of_every_dev_speaker_and_links_resolve_in_speaker_folders(tmp_path):
+    script = load_script()
+    shared = fake_shared(tmp_path / "shared", ["af_sarah", "af_bella"])
+    script.main(["--shared", str(shared), "--output_dir", str(tmp_path / "out")])
+    validation = tmp_path / "out" / "librispeech" / "validation"
+    with open(validation / "metadata.csv", newline="") as file:
+        names = [row["file_name"] for row in csv.DictReader(file)]
+    step = script.LIBRISPEECH_VALIDATION_STEP
+    expected = [f"{s}/{s}-7-{i}.opus" for s in ("4088", "8226") for i in range(0, 5, step)]
+    assert names == expected
+    for name in names:  # each link sits in its speaker's folder and reaches the shared file
+        assert (validation / name).is_symlink() and (validation / name).read_bytes() == name.encode()
+    link = tmp_path / "out" / "an4" / "test" / "fcaw" / "an1-fcaw-b.opus"
+    assert link.read_bytes() == b"fcaw/an1-fcaw-b.opus"
 
 
 def test_a_reserved_test_voice_in_the_corpus_is_refused(tmp_path):
