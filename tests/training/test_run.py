@@ -195,6 +195,31 @@ def test_several_evaluation_sets_are_reported_apart_and_the_best_checkpoint_is_s
     assert pipeline("automatic-speech-recognition", model=str(ship))(str(sorted((corpus / "test").glob("*.wav"))[0]))
 
 
+def test_report_only_evaluation_sets_are_reported_but_stay_out_of_the_mean(tmp_path, monkeypatch):
+    """Synthetic validation sets are watched beside the real ones, but only the real ones choose the checkpoint."""
+    from transformers import Trainer, TrainingArguments
+
+    from uomni_hf import AuTTinyConfig, AuTTinyForCTC
+    from uomni_hf.training.run import CTCTrainer, _eval_folders
+
+    wers = {"librispeech": 0.5, "so762": 0.7, "kokoro": 0.1}
+    monkeypatch.setattr(Trainer, "evaluate", lambda self, *args, **kwargs: {
+        f"eval_{name}_{metric}": wer for name, wer in wers.items() for metric in ("wer", "lm_wer")})  # fmt: skip
+    trainer = CTCTrainer(
+        model=AuTTinyForCTC(AuTTinyConfig(num_hidden_layers=1, vocab_size=40)),
+        args=TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none"),
+        eval_dataset={name: [0] for name in wers},
+        report_only_eval_sets=("kokoro",),
+    )
+    metrics = trainer.evaluate()
+    assert metrics["eval_mean_wer"] == pytest.approx(0.6) and metrics["eval_mean_lm_wer"] == pytest.approx(0.6)
+    assert metrics["eval_kokoro_wer"] == 0.1  # still reported
+
+    data_args = parse_args(["--output_dir", str(tmp_path), "--data_dir", "runs/librispeech",
+                            "--report_eval_data_dirs", "runs/kokoro"])[1]  # fmt: skip
+    assert _eval_folders(data_args) == {"eval_librispeech": "runs/librispeech", "eval_kokoro": "runs/kokoro"}
+
+
 def test_lm_metrics_decode_each_utterance_of_a_padded_batch_with_the_language_model(lm_folder, tokenizer):
     from transformers import EvalPrediction
 

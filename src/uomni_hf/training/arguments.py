@@ -64,6 +64,15 @@ class DataTrainingArguments:
             "nargs": "*",
         },
     )
+    report_eval_data_dirs: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "`audiofolder` folders whose eval split is evaluated and reported (`eval_<folder name>_wer`) but "
+            "left out of `eval_mean_wer`/`eval_mean_lm_wer`: sets to watch that must not choose the checkpoint "
+            "(synthetic speech beside the real validation sets).",
+            "nargs": "*",
+        },
+    )
     train_split_name: str = "train"
     eval_split_name: str = "validation"
     test_split_name: str | None = field(

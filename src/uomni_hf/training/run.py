@@ -58,7 +58,8 @@ class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
 
 class CTCTrainer(Trainer):
     """Trainer with three changes: several evaluation sets also report their mean WER (`eval_mean_wer`, usable as
-    `--metric_for_best_model mean_wer`; also `eval_mean_lm_wer` with `--eval_language_model`), `push_to_hub` uploads
+    `--metric_for_best_model mean_wer`; also `eval_mean_lm_wer` with `--eval_language_model`; sets named in
+    `report_only_eval_sets` are reported but stay out of the mean), `push_to_hub` uploads
     the model card `uomni-train` wrote instead of replacing it with Trainer's generic one, and
     `--train_sampling_strategy group_by_length` resumes mid-epoch in the same order."""
 
@@ -69,11 +70,16 @@ class CTCTrainer(Trainer):
             return EpochSeededLengthGroupedSampler(sampler.batch_size, sampler.lengths, seed)
         return sampler
 
+    def __init__(self, *args, report_only_eval_sets: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report_only_eval_sets = set(report_only_eval_sets)
+
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
         metrics = super().evaluate(eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix)
         if eval_dataset is None and isinstance(self.eval_dataset, dict):
+            chosen_by = [name for name in self.eval_dataset if name not in self.report_only_eval_sets]
             for metric in ("wer", "lm_wer"):
-                keys = [f"{metric_key_prefix}_{name}_{metric}" for name in self.eval_dataset]
+                keys = [f"{metric_key_prefix}_{name}_{metric}" for name in chosen_by]
                 if all(key in metrics for key in keys):
                     metrics[f"{metric_key_prefix}_mean_{metric}"] = float(np.mean([metrics[key] for key in keys]))
                     self.log({f"{metric_key_prefix}_mean_{metric}": metrics[f"{metric_key_prefix}_mean_{metric}"]})
@@ -284,9 +290,9 @@ def _load_raw_splits(data_args: DataTrainingArguments, training_args: TrainingAr
 
 def _eval_folders(data_args: DataTrainingArguments) -> dict[str, str | None]:
     """Split name → folder: `eval` alone, or one `eval_<folder name>` per folder with --extra_eval_data_dirs."""
-    if not data_args.extra_eval_data_dirs:
+    if not data_args.extra_eval_data_dirs and not data_args.report_eval_data_dirs:
         return {"eval": data_args.data_dir}
-    folders = [data_args.data_dir, *data_args.extra_eval_data_dirs]
+    folders = [data_args.data_dir, *data_args.extra_eval_data_dirs, *data_args.report_eval_data_dirs]
     names = [Path(folder).name for folder in folders]
     if len(set(names)) != len(names):
         raise ValueError(f"Evaluation folders need distinct names to report them apart, got {names}.")
@@ -416,6 +422,7 @@ def run(
         compute_metrics=make_compute_metrics(tokenizer, decoder),
         preprocess_logits_for_metrics=argmax_logits if decoder is None else log_softmax_logits,
         callbacks=callbacks,
+        report_only_eval_sets=tuple(Path(folder).name for folder in data_args.report_eval_data_dirs),
     )
 
     metrics = {}
