@@ -15,6 +15,7 @@ since an n-gram that has read the sentence says little about new ones.
 
 import argparse
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def main() -> None:
     parser.add_argument("--lm_metadata_files", nargs="*", default=[], help="the LM's metadata.csv files")
     parser.add_argument("--lm_lexicon_size", type=int, default=0, help="the LM's uomni-build-lm --lexicon_size")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--metrics_json", default=None,
+                        help="also write {split}_{folder}_{wer,cer,lm_wer,lm_cer} (fractions; LM: the folder's settings, "
+                             "or the grid's best) for `python -m uomni_hf.training.model_card --results`")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.write_best and args.split == "test":
@@ -80,6 +84,7 @@ def main() -> None:
         runs[f"LM α={alpha} β={beta} beam={beam} unk={unk}"] = {"alpha": alpha, "beta": beta, "beam_width": beam,
                                                                "unk_score_offset": unk}
     wers = {name: [] for name in runs}  # per set
+    scores = {name: {} for name in runs}  # per set: (wer, cer)
     print("| set | utterances | decoding | WER | CER | WER on text new to the LM | decoding RTF |\n|---|---|---|---|---|---|---|")
     for folder in args.data:
         audio, texts = audiofolder_split(folder, args.split, args.limit)
@@ -97,6 +102,7 @@ def main() -> None:
             wer, cer = jiwer.wer(refs, hyps), jiwer.cer(refs, hyps)
             new_wer = jiwer.wer([refs[i] for i in new], [hyps[i] for i in new]) if new else float("nan")
             wers[name].append(wer)
+            scores[name][Path(folder).name] = (wer, cer)
             print(f"| {Path(folder).name} {args.split} | {len(refs)} ({len(new)} new) | {name} | {100 * wer:.1f} % | "
                   f"{100 * cer:.1f} % | {100 * new_wer:.1f} % | {rtf:.4f} |", flush=True)
     if len(grid) > 1 or args.write_best:
@@ -107,6 +113,15 @@ def main() -> None:
             processor.decoder.options = processor.decoder.options.replace(**runs[best])
             processor.decoder.save(Path(args.model) / LANGUAGE_MODEL_DIR)
             print(f"wrote {runs[best]} to {Path(args.model) / LANGUAGE_MODEL_DIR}")
+    if args.metrics_json:
+        chosen = min((name for name in runs if name != "greedy"), key=lambda name: np.mean(wers[name]))
+        prefix = "eval" if args.split == "validation" else args.split
+        metrics = {}
+        for kind, name in (("", "greedy"), ("lm_", chosen)):
+            for folder, (wer, cer) in scores[name].items():
+                metrics.update({f"{prefix}_{folder}_{kind}wer": wer, f"{prefix}_{folder}_{kind}cer": cer})
+        Path(args.metrics_json).write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {args.metrics_json} ({chosen})")
     print(f"Command: {command_line()}")
 
 if __name__ == "__main__":

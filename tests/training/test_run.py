@@ -292,7 +292,7 @@ def test_push_to_hub_uploads_the_model_card_uomni_train_wrote(corpus, tmp_path, 
     assert uploads, "nothing was uploaded"
     repo_id, folder, card = uploads[-1]
     assert repo_id == "uomni/aut-tiny-test" and folder == output
-    assert "## Training command" in card and "--push_to_hub" in card  # ours, not Trainer's generic card
+    assert "## Training procedure" in card and "--push_to_hub" in card  # ours, not Trainer's generic card
     assert card == (output / "README.md").read_text()
 
 
@@ -321,9 +321,11 @@ def test_the_shipped_folder_is_rewritten_only_when_the_run_beats_its_starting_we
 
 
 def test_rewriting_the_shipped_card_keeps_its_hand_written_sections(tiny_config, processor, tmp_path):
-    """Evaluations added by hand (test sets, LM) survive a new best, flagged as measured on earlier weights."""
+    """Sections added by hand (limitations, LM) survive a new best, flagged as measured on earlier weights."""
+    from huggingface_hub import ModelCard
+
     from uomni_hf import AuTTinyForCTC
-    from uomni_hf.training.model_card import EARLIER_WEIGHTS_NOTE
+    from uomni_hf.training.model_card import DEFAULT_LIMITATIONS, EARLIER_WEIGHTS_NOTE
     from uomni_hf.training.run import ShipBestCallback
 
     model = AuTTinyForCTC(tiny_config)
@@ -333,14 +335,16 @@ def test_rewriting_the_shipped_card_keeps_its_hand_written_sections(tiny_config,
         callback.on_save(SHIP_ARGS, best_at(step, best), None, model=model)
         if step == 500:
             assert EARLIER_WEIGHTS_NOTE not in card.read_text()  # nothing hand-written yet
-            text = card.read_text().replace("## Data", "## Evaluation\n\n| test | 51 % |\n\n```bash\n## not a heading\n```\n\n## Data")
+            text = card.read_text().replace(DEFAULT_LIMITATIONS, "| accents | 51 % |\n\n```bash\n## not a heading\n```")
             card.write_text(text + "\n## Language model\n\nalpha 0.5\n")
     text = card.read_text()
-    assert text.count("## Evaluation") == 1 and "| test | 51 % |" in text and "## not a heading" in text
+    uses = text.split("## Intended uses and limitations")[1].split("## How to use")[0]
+    assert "| accents | 51 % |" in uses and "## not a heading" in uses and EARLIER_WEIGHTS_NOTE in uses
     assert text.count("## Language model") == 1 and "alpha 0.5" in text
-    assert text.count(EARLIER_WEIGHTS_NOTE) == 1 and text.index("## Evaluation") < text.index(EARLIER_WEIGHTS_NOTE)
-    assert text.count("## Data") == text.count("## Metrics") == text.count("## Notes") == 1
+    assert text.count(EARLIER_WEIGHTS_NOTE) == 2 and text.index("## Evaluation") < text.index("## Language model")
+    assert text.count("## Evaluation") == text.count("## Training data") == text.count("## Notes") == 1
     assert "0.5000" in text and "0.5500" not in text, text  # this version's own metrics
+    assert [r.metric_value for r in ModelCard.load(card).data.eval_results or []] == []  # no set's WER: the mean only
 
 
 def test_the_card_prints_the_notes_once_and_the_command_points_to_them(tiny_config, tmp_path):
@@ -351,12 +355,14 @@ def test_the_card_prints_the_notes_once_and_the_command_points_to_them(tiny_conf
     command = ["uomni-train", "--model_card_notes", notes, "--seed", "0", f"--model_card_notes={notes}"]
     card = write_model_card(str(tmp_path), AuTTinyForCTC(tiny_config), {}, {}, notes=notes, command=command).content
     assert card.count("the project's corpus") == 1 and "Second line." in card.split("## Notes")[1]
-    run_line = card.split("## Training command")[1].split("## Notes")[0]
-    assert "--model_card_notes '<the Notes below>' --seed 0 '--model_card_notes=<the Notes below>'" in run_line
+    run_line = card.split("## Training procedure")[1].split("## Evaluation")[0]
+    shown = "<the notes printed in this card>"
+    assert f"--model_card_notes '{shown}' --seed 0 '--model_card_notes={shown}'" in run_line
 
 
 def test_a_shipped_card_also_prints_the_notes_once(tiny_config, processor, tmp_path):
-    """The ship callback adds which step it shipped to the Notes; the command must still show the placeholder."""
+    """The ship callback adds which step it shipped to the training procedure; the command must still show the
+    placeholder."""
     from uomni_hf import AuTTinyForCTC
     from uomni_hf.training.run import ShipBestCallback
 
@@ -366,9 +372,9 @@ def test_a_shipped_card_also_prints_the_notes_once(tiny_config, processor, tmp_p
     callback.on_save(SHIP_ARGS, best_at(500, 0.5), None, model=AuTTinyForCTC(tiny_config))
     card = (tmp_path / "shipped" / "README.md").read_text()
     assert card.count("speechocean762 (CC BY 4.0)") == 1
-    assert "uomni-train --model_card_notes '<the Notes below>'" in card
-    notes_section = card.split("## Notes")[1]
-    assert notes_section.index("Shipped from step 500") < notes_section.index("Second line.")
+    assert "uomni-train --model_card_notes '<the notes printed in this card>'" in card
+    assert "Shipped from step 500" in card.split("## Training procedure")[1].split("## Evaluation")[0]
+    assert "Second line." in card.split("## Notes")[1]
 
 
 def test_intermediate_and_consistency_ctc_flags_reach_the_model_and_train(corpus, tmp_path):
