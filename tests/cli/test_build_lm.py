@@ -53,6 +53,34 @@ def test_refuses_test_transcripts_and_oversized_models(tmp_path):
         build_lm(["--text_files", str(text), "--output_dir", str(tmp_path / "out"), "--max_size_mb", "0.0001"])
 
 
+def test_a_quantized_trie_is_smaller_and_scores_as_the_probing_table_does(tmp_path):
+    from flashlight.lib.text.decoder.kenlm import KenLM
+    from flashlight.lib.text.dictionary import Dictionary
+
+    words = [f"word{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(300)]
+    text = tmp_path / "sentences.txt"
+    text.write_text("\n".join(" ".join(words[j : j + 6]) for j in range(290)) + "\n")
+    for name, flags in (("probing", []), ("trie", ["--quantize", "8"])):
+        assert build_lm(["--text_files", str(text), "--output_dir", str(tmp_path / name), "--order", "3", *flags]) == 0
+    files = {name: tmp_path / name / "language_model" / "lm.bin" for name in ("probing", "trie")}
+    assert files["trie"].stat().st_size < files["probing"].stat().st_size
+
+    dictionary = Dictionary()
+    for word in words:
+        dictionary.add_entry(word)
+    scores = {}
+    for name, path in files.items():
+        lm = KenLM(str(path), dictionary)
+        state, total = lm.start(False), 0.0
+        for word in words[10:16]:
+            state, score = lm.score(state, dictionary.get_index(word))
+            total += score
+        scores[name] = total
+    assert scores["trie"] == pytest.approx(scores["probing"], abs=0.1), scores
+    with pytest.raises(ValueError, match="quantize"):
+        build_lm(["--text_files", str(text), "--output_dir", str(tmp_path / "bad"), "--quantize", "40"])
+
+
 def test_usage_errors(tmp_path):
     with pytest.raises(SystemExit):
         build_lm(["--output_dir", str(tmp_path)])

@@ -61,6 +61,15 @@ def test_split_extra_texts_puts_each_text_in_one_split():
 
 
 
+def test_read_text_file_reads_xz_compressed_text(tmp_path):
+    import lzma
+
+    packed = tmp_path / "sentences.txt.xz"
+    with lzma.open(packed, "wt", encoding="utf-8") as file:
+        file.write("IT WAS A DARK NIGHT\nTHE END\n")
+    assert read_text_file(packed) == ["IT WAS A DARK NIGHT", "THE END"]
+
+
 def test_read_text_file_leaves_out_the_reserved_lj_chapters(tmp_path):
     ljspeech = tmp_path / "metadata.csv"
     ids = ["LJ001-0001", "LJ002-0100", "LJ003-0346", "LJ004-0001", "LJ010-0002", "LJ0011-0001"]

@@ -13,6 +13,9 @@ loads. Transcripts of a `test` split are refused: a language model that has read
 decoder charges `unk_score_offset` for every word its LM does not know, so without a lexicon a word the text never
 used is pushed towards one it did; with it, such a word costs only its small unigram probability. (For the shipped
 checkpoint a 50,000-word lexicon did not help: the README's language-model section has the numbers.)
+
+`--quantize 8` stores the model as KenLM's trie with 8-bit probabilities and backoffs instead of its probing hash
+table: about a quarter of the size, so a model folder's size limit holds four times the n-grams (large book text).
 """
 
 import argparse
@@ -66,12 +69,15 @@ def build_language_model(
     max_size_mb: float = 20.0,
     lmplz: str | None = None,
     build_binary: str | None = None,
+    quantize: int = 0,
 ) -> Path:
     """Write `output_dir/language_model/` and return it."""
     if not sentences:
         raise ValueError("No sentences to build a language model from.")
     if order < 2:
         raise ValueError(f"--order must be at least 2, got {order}.")
+    if not 0 <= quantize <= 25:
+        raise ValueError(f"--quantize must be 0 (no quantization) or 1-25 bits, got {quantize}.")
     lmplz, build_binary = find_tool("lmplz", lmplz), find_tool("build_binary", build_binary)
     target = Path(output_dir) / LANGUAGE_MODEL_DIR
     target.mkdir(parents=True, exist_ok=True)
@@ -83,7 +89,8 @@ def build_language_model(
             command += ["--prune", *map(str, prune)]
         with corpus.open("rb") as text_in, arpa.open("wb") as arpa_out:
             run(command, stdin=text_in, stdout=arpa_out)
-        run([build_binary, str(arpa), str(target / "lm.bin")])
+        layout = ["-q", str(quantize), "-b", str(quantize), "trie"] if quantize else []
+        run([build_binary, *layout, str(arpa), str(target / "lm.bin")])
     size_mb = (target / "lm.bin").stat().st_size / 1e6
     if size_mb > max_size_mb:
         raise ValueError(f"The language model is {size_mb:.1f} MB, over --max_size_mb {max_size_mb}; prune it more.")
@@ -108,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lexicon_size", type=int, default=0,
                         help="also make known English's N most frequent words (wordfreq), one-word sentences each")
     parser.add_argument("--max_size_mb", type=float, default=20.0)
+    parser.add_argument("--quantize", type=int, default=0,
+                        help="bits per probability and backoff in a trie (e.g. 8); 0: KenLM's probing table")
     parser.add_argument("--allow_test_text", action="store_true")
     parser.add_argument("--lmplz", default=None)
     parser.add_argument("--build_binary", default=None)
@@ -127,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     options = defaults.replace(alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
                                beam_width=args.beam_width)
     target = build_language_model(sentences, args.output_dir, args.order, args.prune, options, args.max_size_mb,
-                                  args.lmplz, args.build_binary)
+                                  args.lmplz, args.build_binary, args.quantize)
     size = sum(p.stat().st_size for p in target.iterdir()) / 1e6
     print(f"{target}: {len(sentences)} sentences, order {args.order}, {size:.1f} MB")
     return 0

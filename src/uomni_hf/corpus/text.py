@@ -8,6 +8,7 @@ sentences; `split_extra_texts` puts each in one split so no sentence is in two.
 import csv
 import functools
 import hashlib
+import lzma
 import os
 import random
 import re
@@ -257,13 +258,15 @@ def generate_sentences(n: int, seed: int = 0, extra_texts: Sequence[str] | None 
 
 
 def read_text_file(path: str | os.PathLike) -> list[str]:
-    """Sentences from a text file: one per line, or the last column of a `|`-separated LJSpeech `metadata.csv`.
+    """Sentences from a text file (`.xz`-compressed too): one per line, or the last column of a `|`-separated
+    LJSpeech `metadata.csv`.
 
     Lines of an LJSpeech file whose id is in one of `RESERVED_LJ_CHAPTERS` (LJ001-LJ003, kept for evaluation) are left
     out.
     """
     sentences = []
-    with open(path, encoding="utf-8") as file:
+    opener = lzma.open if str(path).endswith(".xz") else open
+    with opener(path, "rt", encoding="utf-8") as file:
         for line in file:
             fields = line.rstrip("\n").split("|")
             if len(fields) > 1 and _is_reserved_lj_id(fields[0]):
