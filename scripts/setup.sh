@@ -4,10 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# ffmpeg: audio decoding (datasets/torchcodec, the ASR pipeline); espeak-ng: the synthetic speech corpus.
+# ffmpeg: audio decoding (datasets/torchcodec, the ASR pipeline); espeak-ng: the synthetic speech corpus;
+# chromium and chromium-driver: the headless browser tests/test_app.py drives the `uomni-app` page with.
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
     echo ">> installing apt packages: ${missing[*]}"
     bash scripts/apt_install.sh "${missing[@]}"
@@ -18,7 +21,7 @@ PYTHON="${PYTHON:-python3}"
 PIP=".venv/bin/pip --disable-pip-version-check -q"
 # The CPU build of torch 2.13.0 lies on this machine's disk; any other spec may pull a multi-GB CUDA build.
 $PIP install "torch==2.13.0"
-$PIP install -e ".[audio,test,examples,onnx,train,lm]"
+$PIP install -e ".[audio,test,examples,onnx,train,lm,app]"
 
 # Transformers' ASR pipeline resamples non-16 kHz arrays with torchaudio.functional.resample (pure PyTorch code).
 # PyPI has no torchaudio built for torch 2.13 CPU: take 2.11's Python package without its CUDA-linked extension

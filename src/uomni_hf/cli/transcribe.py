@@ -32,6 +32,19 @@ def default_model() -> str:
     )
 
 
+def load_pipeline(model: str, language_model: bool = True):
+    """`pipeline("automatic-speech-recognition")` for `model` (a folder or Hub id), decoding with the folder's language
+    model when it has one and `language_model` is true (`asr.type == "ctc_with_lm"`), greedily otherwise."""
+    processor = AutoProcessor.from_pretrained(model, load_language_model=language_model)
+    return pipeline(
+        "automatic-speech-recognition",
+        model=model,
+        tokenizer=processor.tokenizer,
+        feature_extractor=processor.feature_extractor,
+        decoder=processor.decoder,
+    )
+
+
 def format_result(path: str, result: dict, timestamps: bool) -> str:
     lines = [f"{path}: {result['text']}"]
     if timestamps:
@@ -58,19 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     model = args.model or default_model()
-    processor = AutoProcessor.from_pretrained(model, load_language_model=not args.no_lm)
-    decoder = processor.decoder
-    if decoder is None and (args.beam_width or args.hotwords):
+    asr = load_pipeline(model, language_model=not args.no_lm)
+    with_lm = asr.type == "ctc_with_lm"
+    if not with_lm and (args.beam_width or args.hotwords):
         parser.error("--beam-width and --hotwords need a model folder with a language model (and no --no-lm)")
-    asr = pipeline(
-        "automatic-speech-recognition",
-        model=model,
-        tokenizer=processor.tokenizer,
-        feature_extractor=processor.feature_extractor,
-        decoder=decoder,
-    )
     options = {"batch_size": args.batch_size}
-    if decoder is not None:
+    if with_lm:
         options["decoder_kwargs"] = {"beam_width": args.beam_width, "hotwords": args.hotwords}
     if args.timestamps:
         options["return_timestamps"] = "word"
