@@ -227,3 +227,15 @@ def test_the_shipped_recipes_card_stays_under_150_lines(model, tmp_path):
     assert headings(card.text) == SECTIONS
     assert len(card.text.strip().splitlines()) < 150
     assert len(card.data.eval_results) == 9 * 4
+
+
+def test_a_card_without_a_command_needs_the_runs_and_never_shows_this_tools(model, tmp_path, capsys):
+    folder = tmp_path / "model"
+    model.save_pretrained(folder)
+    (folder / "README.md").write_text("# A card written by hand\n")
+    with pytest.raises(SystemExit):
+        main([str(folder)])
+    assert "--command" in capsys.readouterr().err
+    main([str(folder), "--command", "bash scripts/train_aut_tiny_en.sh --seed 13"])
+    procedure = ModelCard.load(folder / "README.md").text.split("## Training procedure")[1]
+    assert "bash scripts/train_aut_tiny_en.sh --seed 13" in procedure and "model_card" not in procedure

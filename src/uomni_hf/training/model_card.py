@@ -394,6 +394,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sections", default=None, help="hand-written sections about these weights (markdown)")
     parser.add_argument("--model_reference", default=None, help="what the usage examples load (default: FOLDER)")
     parser.add_argument("--output", default=None, help="where to write (default: FOLDER/README.md)")
+    parser.add_argument("--command", default=None,
+                        help="the run's command line, where the card does not show it (else the card's is kept)")
     args = parser.parse_args(argv)
 
     from uomni_hf import AuTTinyForCTC
@@ -407,8 +409,10 @@ def main(argv: list[str] | None = None) -> None:
         notes = Path(args.notes_file).read_text(encoding="utf-8").strip()
     else:
         notes = _sections(text)[1].get("Notes", "").replace(inputs["provenance"] or "\0", "").strip() or None
-    command = inputs["command"]
-    if command and notes:  # the printed placeholder stands for these notes
+    command = shlex.split(args.command) if args.command else inputs["command"]
+    if not command:  # never this tool's own command line in place of the run's
+        parser.error(f"{card_file} shows no training command: give the run's with --command")
+    if notes:  # the printed placeholder stands for these notes
         command = [notes if arg == NOTES_PLACEHOLDER or arg == "<the Notes below>" else arg for arg in command]
     sections = Path(args.sections).read_text(encoding="utf-8") if args.sections else None
     model = AuTTinyForCTC.from_pretrained(args.folder)
