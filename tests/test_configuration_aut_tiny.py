@@ -36,6 +36,10 @@ def test_defaults_are_the_released_architecture():
         ({"ctc_loss_reduction": "avg"}, "ctc_loss_reduction"),
         ({"pad_token_id": 300, "vocab_size": 256}, "pad_token_id"),
         ({"sliding_window": 0}, "sliding_window"),
+        ({"distillation_dim": -1}, "distillation_dim"),
+        ({"distillation_weight": -0.5}, "distillation_weight"),
+        ({"distillation_layer": 0}, "distillation_layer"),
+        ({"distillation_layer": 5}, "distillation_layer"),
     ],
 )
 def test_invalid_values_raise_value_error_naming_the_field(kwargs, field):

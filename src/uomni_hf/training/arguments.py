@@ -38,6 +38,13 @@ class ModelArguments:
         metadata={"help": "Consistency-regularized CTC: two SpecAugment views per utterance (twice the compute) and "
                   "this weight on the KL divergence between them (0.2 in the paper); 0 (default) is off."},
     )  # fmt: skip
+    distillation_weight: float | None = field(
+        default=None, metadata={"help": "Weight of the distillation loss (--distillation_targets; default 1.0)."}
+    )
+    distillation_layer: int | None = field(
+        default=None,
+        metadata={"help": "Distill this block's output (1-based), not the final states (--distillation_targets)."},
+    )
     config_overrides: str | None = field(
         default=None,
         metadata={"help": "Override scalar config values of a fresh model, e.g. `num_hidden_layers=2,hidden_dropout=0.0`."},
@@ -73,6 +80,13 @@ class DataTrainingArguments:
             "nargs": "*",
         },
     )
+    distillation_targets: str | None = field(
+        default=None,
+        metadata={"help": "Distill a teacher's frame states: the file name of the targets (e.g. "
+                  "teacher_whisper_tiny_en.safetensors, from examples/precompute_teacher.py) in each training split "
+                  "folder. A model without a distillation head gets a new one (training only: shipped and final "
+                  "folders leave it out); utterances of folders without the file train on CTC alone."},
+    )  # fmt: skip
     train_split_name: str = "train"
     eval_split_name: str = "validation"
     test_split_name: str | None = field(

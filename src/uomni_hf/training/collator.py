@@ -11,6 +11,7 @@ from ..configuration_aut_tiny import AuTTinyConfig
 from ..feature_extraction_aut_tiny import AuTTinyFeatureExtractor
 from .augmentation import AcousticAugmenter
 from .data import is_feasible
+from .distillation import DistillationTargets, interpolate_frames
 
 
 def mel_length_buckets(max_mel_length: int, num_buckets: int, shortest: int = 256, multiple: int = 64) -> tuple[int, ...]:
@@ -44,7 +45,12 @@ class DataCollatorCTCWithPadding:
     Examples marked `augment` (training examples; one collator serves training and evaluation) go through
     `augmenter`, seeded by their `index`; the other utterances of the batch are the babble. A speed factor that would
     make an utterance longer than `max_samples` or CTC-infeasible (`output_frames`: samples → output frames) is
-    replaced by 1.0."""
+    replaced by 1.0.
+
+    With `distillation_targets`, a batch with training examples also gets `teacher_states` (batch, output frames,
+    dim) and `teacher_mask`: each training utterance's teacher frames, computed from its clean audio, stretched to the
+    output frames of the audio the model hears (speed perturbation changes its length); utterances without a teacher
+    (and evaluation examples) are masked out."""
 
     feature_extractor: AuTTinyFeatureExtractor
     static_mel_lengths: tuple[int, ...] | None = None
@@ -52,6 +58,7 @@ class DataCollatorCTCWithPadding:
     augmenter: AcousticAugmenter | None = None
     output_frames: Callable[[int], int] | None = None
     max_samples: int | None = None
+    distillation_targets: DistillationTargets | None = None
 
     def _augment(self, examples: list[dict]) -> list[dict]:
         clean = [np.asarray(example["input_values"], dtype=np.float32) for example in examples]
@@ -90,4 +97,19 @@ class DataCollatorCTCWithPadding:
         static_width = self.mel_output_frames(mel_length) if in_bucket else 0
         width = max(static_width, max(len(row) for row in labels))
         batch["labels"] = torch.tensor([row + [-100] * (width - len(row)) for row in labels])
+        if self.distillation_targets is not None and any(example.get("augment") for example in examples):
+            batch.update(self._teacher(examples, batch["attention_mask"], mel_length))
         return dict(batch)
+
+    def _teacher(self, examples: list[dict], attention_mask: torch.Tensor, mel_length: int) -> dict[str, torch.Tensor]:
+        lengths = self.mel_output_frames(attention_mask.sum(-1))
+        width = int(self.mel_output_frames(mel_length))
+        states = torch.zeros(len(examples), width, self.distillation_targets.dim)
+        mask = torch.zeros(len(examples), width, dtype=torch.bool)
+        for row, example in enumerate(examples):
+            frames = self.distillation_targets(str(example.get("audio_path", ""))) if example.get("augment") else None
+            if frames is not None:
+                length = int(lengths[row])
+                states[row, :length] = interpolate_frames(torch.from_numpy(frames), length)
+                mask[row, :length] = True
+        return {"teacher_states": states, "teacher_mask": mask}

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
+import pyarrow.compute as pc
 import torch
 from datasets import Audio, load_dataset
 from datasets.fingerprint import Hasher
@@ -47,6 +48,13 @@ def load_split(data_args, split: str, data_dir: str | None, streaming: bool = Fa
     return dataset.cast_column(data_args.audio_column_name, Audio(sampling_rate=16000))
 
 
+def audio_paths(dataset, audio_column: str) -> list[str]:
+    """Each example's audio file ("" where the audio is stored inline), read from the Arrow column without decoding:
+    the identity that a teacher's precomputed states (`training.distillation`) are keyed by."""
+    column = dataset.select_columns([audio_column]).with_format("arrow")[audio_column]
+    return [path or "" for path in pc.struct_field(column, "path").to_pylist()]
+
+
 def make_prepare_fn(data_args, tokenizer: AuTTinyTokenizer, for_training: bool, output_frames: Callable[[int], int]):
     def prepare(example: dict, index: int) -> dict:
         audio = example[data_args.audio_column_name]
@@ -57,6 +65,7 @@ def make_prepare_fn(data_args, tokenizer: AuTTinyTokenizer, for_training: bool, 
         labels = tokenizer(text)["input_ids"]
         return {
             "source": example.get("source", ""),
+            "audio_path": example.get("audio_path", ""),  # set for training data with --distillation_targets
             "input_values": samples,
             "input_length": len(samples),
             "labels": labels,

@@ -34,7 +34,8 @@ from ..tokenization_aut_tiny import AuTTinyTokenizer
 from .arguments import DataTrainingArguments, ModelArguments, parse_args
 from .augmentation import AcousticAugmenter, AugmentationConfig
 from .collator import DataCollatorCTCWithPadding, mel_length_buckets
-from .data import load_split, make_prepare_fn, output_frames_fn, prepare_dataset
+from .data import audio_paths, load_split, make_prepare_fn, output_frames_fn, prepare_dataset
+from .distillation import DistillationTargets
 from .model_card import hand_written_sections, write_model_card
 
 
@@ -129,6 +130,7 @@ class ShipBestCallback(TrainerCallback):
         kept = hand_written_sections(card.read_text()) if card.is_file() else None
         evaluation = {k: v for entry in state.log_history if entry.get("step") == state.global_step
                       for k, v in entry.items() if k.startswith("eval_") and k.split("_")[-1] in ("wer", "cer", "loss")}  # fmt: skip
+        model = model.without_distillation_head()  # the training-only head stays out of the shipped folder
         model.save_pretrained(self.folder)
         self.processor.save_pretrained(self.folder)
         provenance = (f"Shipped from step {state.global_step} (epoch {state.epoch:.2f}) of the run, the best so far by "
@@ -153,7 +155,10 @@ def build_tokenizer(model_args: ModelArguments, transcripts) -> AuTTinyTokenizer
     return tokenizer
 
 
-def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer) -> AuTTinyForCTC:
+def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer, distillation_dim: int = 0) -> AuTTinyForCTC:
+    """The checkpoint's model or a fresh one, with the config overrides of `model_args`. `distillation_dim`: the
+    teacher's width when distilling (a model without a distillation head gets a new one); 0 drops a head that a
+    checkpoint saved mid-distillation has, since nothing would train it."""
     overrides = {
         name: getattr(model_args, name)
         for name in (
@@ -167,9 +172,13 @@ def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer) -> AuTT
             "intermediate_ctc_layer",
             "intermediate_ctc_weight",
             "consistency_ctc_weight",
+            "distillation_weight",
+            "distillation_layer",
         )
         if getattr(model_args, name) is not None
     }
+    if distillation_dim:
+        overrides["distillation_dim"] = distillation_dim
     if model_args.model_name_or_path is not None:
         model = AuTTinyForCTC.from_pretrained(model_args.model_name_or_path, **overrides)
     else:
@@ -184,6 +193,8 @@ def build_model(model_args: ModelArguments, tokenizer: AuTTinyTokenizer) -> AuTT
             f"with the tokenizer ({len(tokenizer)} tokens, pad id {tokenizer.pad_token_id}); use the checkpoint's own "
             "tokenizer or train from scratch."
         )
+    if not distillation_dim:
+        model = model.without_distillation_head()
     if model_args.freeze_encoder:
         model.freeze_encoder()
     if model_args.freeze_feature_encoder:
@@ -261,18 +272,23 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     return run(*parse_args(argv), command=command)[1]
 
 
+def _train_folders(data_args: DataTrainingArguments) -> list[tuple[str | None, str]]:
+    """(folder, split) of each training source."""
+    return [(data_args.data_dir, data_args.train_split_name)] + [(d, "train") for d in data_args.extra_train_data_dirs]
+
+
 def _load_raw_splits(data_args: DataTrainingArguments, training_args: TrainingArguments) -> DatasetDict:
     raw = DatasetDict()
     if training_args.do_train:
         if data_args.streaming:
             raw["train"] = load_split(data_args, data_args.train_split_name, data_args.data_dir, streaming=True)
         else:
-            folders = [(data_args.data_dir, data_args.train_split_name)]
-            folders += [(extra, "train") for extra in data_args.extra_train_data_dirs]
             parts = []
-            for folder, split in folders:
+            for folder, split in _train_folders(data_args):
                 part = load_split(data_args, split, folder)
                 part = part.select_columns([data_args.audio_column_name, data_args.text_column_name])
+                if data_args.distillation_targets:  # what each utterance's teacher states are keyed by
+                    part = part.add_column("audio_path", audio_paths(part, data_args.audio_column_name))
                 # Remembered per utterance, so the model card can say how many hours each source gave.
                 parts.append(part.add_column("source", [Path(folder).name if folder else split] * len(part)))
             raw["train"] = concatenate_datasets(parts).shuffle(seed=training_args.seed)
@@ -286,6 +302,19 @@ def _load_raw_splits(data_args: DataTrainingArguments, training_args: TrainingAr
     if data_args.test_split_name is not None:
         raw["test"] = load_split(data_args, data_args.test_split_name, data_args.data_dir)
     return raw
+
+
+def _distillation_targets(data_args: DataTrainingArguments, train_dataset) -> DistillationTargets:
+    """--distillation_targets: the targets files of the training folders, and how many utterances they cover."""
+    split_dirs = [Path(folder) / split for folder, split in _train_folders(data_args) if folder]
+    targets = DistillationTargets(split_dirs, data_args.distillation_targets)
+    if not targets.files:
+        raise ValueError(f"--distillation_targets {data_args.distillation_targets}: no training folder has that file "
+                         f"({', '.join(map(str, split_dirs))}); examples/precompute_teacher.py writes it.")  # fmt: skip
+    covered = sum(path in targets for path in train_dataset["audio_path"])
+    logger.info(f"distillation: {targets.dim}-d teacher states for {covered} of {len(train_dataset)} training "
+                f"utterances, from {', '.join(targets.files.values())}")  # fmt: skip
+    return targets
 
 
 def _eval_folders(data_args: DataTrainingArguments) -> dict[str, str | None]:
@@ -338,7 +367,12 @@ def run(
         if resume_from is None:
             logger.info(f"no complete checkpoint in {training_args.output_dir}: starting from scratch")
 
+    if data_args.distillation_targets and data_args.streaming:
+        raise ValueError("--distillation_targets keys teacher states by audio file, which --streaming does not keep.")
     raw = _load_raw_splits(data_args, training_args)
+    distillation_targets = None
+    if data_args.distillation_targets and "train" in raw:
+        distillation_targets = _distillation_targets(data_args, raw["train"])
 
     def transcripts():
         texts = raw["train"] if "train" in raw else next(iter(raw.values()))
@@ -354,7 +388,7 @@ def run(
         else AuTTinyFeatureExtractor()
     )
     processor = AuTTinyProcessor(feature_extractor, tokenizer)
-    model = build_model(model_args, tokenizer)
+    model = build_model(model_args, tokenizer, distillation_targets.dim if distillation_targets else 0)
     output_frames = output_frames_fn(feature_extractor, model.config)
     max_mel_length = model.config.max_mel_length
     max_samples = data_args.max_duration_in_seconds * 16000
@@ -398,6 +432,7 @@ def run(
         augmenter=augmenter,
         output_frames=output_frames,
         max_samples=int(max_samples),
+        distillation_targets=distillation_targets,
     )
     decoder = None
     if data_args.eval_language_model:
@@ -429,6 +464,9 @@ def run(
     if training_args.do_train:
         result = trainer.train(resume_from_checkpoint=resume_from)
         trainer.save_model()
+        if trainer.is_world_process_zero() and model.distillation_head is not None:
+            # The Hub folder, like a shipped one, leaves the training-only head out (checkpoint-N folders keep it).
+            model.without_distillation_head().save_pretrained(training_args.output_dir)
         trainer.log_metrics("train", result.metrics)
         trainer.save_metrics("train", result.metrics)
         trainer.save_state()
