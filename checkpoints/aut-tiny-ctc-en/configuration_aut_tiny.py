@@ -78,6 +78,16 @@ class AuTTinyConfig(PreTrainedConfig):
             Consistency-regularized CTC (Yao et al., 2025): with a weight above 0, each training batch runs twice with
             different SpecAugment masks and dropout, and the loss adds this weight times the symmetric KL divergence
             between the two views' frame posteriors (each view's target detached), per label as the CTC loss is.
+        distillation_dim (`int`, *optional*, defaults to 0):
+            Width of a teacher's frame states to distill (384 for Whisper tiny.en's encoder pooled to 12.5 Hz): a
+            training-only `distillation_head` (Linear `hidden_size` → this) learns to predict them from every output
+            frame, a dense target beside CTC's few labels (DistilHuBERT, Chang et al., 2022). 0 (the default): no head.
+            Shipped folders have 0 (`AuTTinyForCTC.without_distillation_head`).
+        distillation_weight (`float`, *optional*, defaults to 1.0):
+            Weight of the distillation loss (L1 plus negative log-sigmoid cosine) added to the CTC loss.
+        distillation_layer (`int`, *optional*):
+            The block (1-based) whose output the head reads; `None` (the default) reads `last_hidden_state`, as does
+            `num_hidden_layers` (the last block's output after the final RMSNorm).
         apply_spec_augment (`bool`, *optional*, defaults to `True`):
             Apply SpecAugment masking to the mel input in training mode (never at eval).
         mask_time_prob (`float`, *optional*, defaults to 0.05):
@@ -130,6 +140,9 @@ class AuTTinyConfig(PreTrainedConfig):
     intermediate_ctc_layer: int | None = None
     intermediate_ctc_weight: float | int = 0.3
     consistency_ctc_weight: float | int = 0.0
+    distillation_dim: int = 0
+    distillation_weight: float | int = 1.0
+    distillation_layer: int | None = None
     apply_spec_augment: bool = True
     mask_time_prob: float | int = 0.05
     mask_time_length: int = 10
@@ -240,6 +253,15 @@ class AuTTinyConfig(PreTrainedConfig):
             raise ValueError(f"`intermediate_ctc_weight` must be in [0, 1), got {self.intermediate_ctc_weight}.")
         if self.consistency_ctc_weight < 0:
             raise ValueError(f"`consistency_ctc_weight` must be >= 0, got {self.consistency_ctc_weight}.")
+        if self.distillation_dim < 0:
+            raise ValueError(f"`distillation_dim` must be >= 0 (0: no distillation head), got {self.distillation_dim}.")
+        if self.distillation_weight < 0:
+            raise ValueError(f"`distillation_weight` must be >= 0, got {self.distillation_weight}.")
+        if self.distillation_layer is not None and not 1 <= self.distillation_layer <= self.num_hidden_layers:
+            raise ValueError(
+                f"`distillation_layer` must be a block in [1, {self.num_hidden_layers}] or None (the final states), "
+                f"got {self.distillation_layer!r}."
+            )
         if not 0 <= self.pad_token_id < self.vocab_size:
             raise ValueError(
                 f"`pad_token_id` ({self.pad_token_id}) must be a token id below `vocab_size` ({self.vocab_size})."

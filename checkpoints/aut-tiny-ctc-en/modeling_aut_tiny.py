@@ -1,5 +1,6 @@
 """PyTorch AuT-Tiny: the audio encoder of μOmni and its CTC head."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,6 +63,23 @@ class AuTTinyModelOutput(ModelOutput):
     attentions: tuple[torch.FloatTensor, ...] | None = None
 
 
+@dataclass
+class AuTTinyCTCOutput(CausalLMOutput):
+    r"""
+    `CausalLMOutput`, whose `loss` adds `config.distillation_weight` times `distillation_loss` to the CTC loss when
+    `teacher_states` are given, with the two parts:
+
+    ctc_loss (`torch.FloatTensor`, *optional*):
+        The CTC part of `loss`, returned with `distillation_loss` (both `None` without `teacher_states`, so that
+        evaluation outputs hold only the loss and the logits).
+    distillation_loss (`torch.FloatTensor`, *optional*):
+        The distillation loss before weighting, when `teacher_states` are given.
+    """
+
+    ctc_loss: torch.FloatTensor | None = None
+    distillation_loss: torch.FloatTensor | None = None
+
+
 def ctc_frames_needed(labels: torch.Tensor, label_mask: torch.Tensor) -> torch.Tensor:
     """Fewest output frames CTC needs per row: one per label plus a blank between each pair of equal neighbours."""
     repeats = ((labels[:, 1:] == labels[:, :-1]) & label_mask[:, 1:] & label_mask[:, :-1]).sum(-1)
@@ -101,6 +119,24 @@ def ctc_loss_with_padded_targets(
         reduction=reduction,
         zero_infinity=zero_infinity,
     )
+
+
+def distillation_loss(
+    predicted: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
+    """DistilHuBERT's loss (Chang et al., 2022) on `(batch, frames, dim)` states: per frame, the L1 distance divided by
+    `dim` minus the log-sigmoid of the cosine similarity, counted where `mask` is True (frames that have a teacher).
+    `"mean"`: over all those frames of the batch; `"none"`: per utterance (0 without frames); `"sum"`: those summed.
+    Computed in float32. Its minimum, at `predicted == target`, is `-log(sigmoid(1))` ≈ 0.313."""
+    predicted, target = predicted.float(), target.float()
+    cosine = nn.functional.cosine_similarity(predicted, target, dim=-1)
+    per_frame = (predicted - target).abs().mean(-1) - nn.functional.logsigmoid(cosine)
+    per_frame = torch.where(mask, per_frame, torch.zeros_like(per_frame))
+    counts = mask.sum(-1)
+    if reduction == "mean":
+        return per_frame.sum() / counts.sum().clamp(min=1)
+    per_utterance = per_frame.sum(-1) / counts.clamp(min=1)
+    return per_utterance.sum() if reduction == "sum" else per_utterance
 
 
 def lengths_to_mask(lengths: torch.Tensor, max_length: int) -> torch.Tensor:
@@ -391,8 +427,8 @@ class AuTTinyPreTrainedModel(PreTrainedModel):
 class AuTTinyModel(AuTTinyPreTrainedModel):
     """The AuT-Tiny encoder: mel frames → 192-d states at 12.5 Hz (for CTC) and 256-d embeddings (for the Thinker)."""
 
-    # Loading the encoder from a CTC checkpoint (the Thinker's route) leaves the head behind, as intended.
-    _keys_to_ignore_on_load_unexpected = [r"^lm_head\."]
+    # Loading the encoder from a CTC checkpoint (the Thinker's route) leaves the heads behind, as intended.
+    _keys_to_ignore_on_load_unexpected = [r"^lm_head\.", r"^distillation_head\."]
 
     def __init__(self, config: AuTTinyConfig):
         super().__init__(config)
@@ -500,10 +536,14 @@ class AuTTinyModel(AuTTinyPreTrainedModel):
 
 
 class AuTTinyForCTC(AuTTinyPreTrainedModel):
-    """AuT-Tiny with a linear CTC head on the 192-d encoder states."""
+    """AuT-Tiny with a linear CTC head on the 192-d encoder states (and, for distillation, a training-only head)."""
 
     # `self.loss_function`: Transformers' CTC loss with shapes that stay static under torch.compile.
     _loss_function = staticmethod(ctc_loss_with_padded_targets)
+    # The distillation head is training-only: a folder saved with it loads into a model without one (shipped), and a
+    # model that distills starts a fresh one from a folder without it, both without a load report.
+    _keys_to_ignore_on_load_unexpected = [r"^distillation_head\."]
+    _keys_to_ignore_on_load_missing = [r"^distillation_head\."]
 
     def __init__(self, config: AuTTinyConfig):
         super().__init__(config)
@@ -513,7 +553,24 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
         self.model.projector.requires_grad_(False)
         self.dropout = AuTTinyDropout(config.final_dropout)
         self.lm_head = nn.Linear(config.hidden_size, config.vocab_size)
+        self.distillation_head = (
+            nn.Linear(config.hidden_size, config.distillation_dim) if config.distillation_dim > 0 else None
+        )
         self.post_init()
+
+    def without_distillation_head(self) -> "AuTTinyForCTC":
+        """The model to ship: these weights without the training-only distillation head, under a config that says so
+        (`distillation_dim=0`), so a shipped folder holds only what inference uses. `self` if there is no head; else a
+        new model (the training model keeps its head)."""
+        if self.distillation_head is None:
+            return self
+        config = copy.deepcopy(self.config)
+        config.distillation_dim = 0
+        shipped = type(self)(config).to(self.dtype)
+        shipped.load_state_dict(
+            {name: value for name, value in self.state_dict().items() if not name.startswith("distillation_head.")}
+        )
+        return shipped.train(self.training)
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         # A CTC folder also serves the encoder alone (the Thinker's `AutoModel` route): with remote code, map
@@ -610,6 +667,12 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
         label_counts = self._label_mask(labels[: first.shape[0]]).sum(-1).clamp(min=1)
         return (per_utterance / label_counts).mean()
 
+    def _per_view(self, loss: torch.Tensor, num_views: int) -> torch.Tensor:
+        """A loss over `num_views` copies of the batch as the mean over the copies (as CR-CTC averages them)."""
+        if self.config.ctc_loss_reduction == "none":
+            return loss.view(num_views, -1).mean(0)
+        return loss / num_views if self.config.ctc_loss_reduction == "sum" else loss
+
     def _loss(
         self,
         outputs: AuTTinyModelOutput,
@@ -620,22 +683,57 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
     ) -> torch.Tensor:
         """CTC on the final states, with intermediate CTC and the consistency term where the config asks for them.
         With two views, each loss is the mean of the two (as CR-CTC averages them)."""
-
-        def per_view(loss: torch.Tensor) -> torch.Tensor:
-            if self.config.ctc_loss_reduction == "none":
-                return loss.view(num_views, -1).mean(0)
-            return loss / num_views if self.config.ctc_loss_reduction == "sum" else loss
-
-        loss = per_view(self._ctc_loss(logits, labels, input_lengths))
+        loss = self._per_view(self._ctc_loss(logits, labels, input_lengths), num_views)
         layer = self.config.intermediate_ctc_layer
         if layer is not None and self.training:
             # Through the same final norm and head (InterCTC shares them), so the lower blocks learn the output space.
             intermediate = self._head(self.model.norm(outputs.hidden_states[layer]), outputs.attention_mask)
             weight = self.config.intermediate_ctc_weight
-            loss = (1 - weight) * loss + weight * per_view(self._ctc_loss(intermediate, labels, input_lengths))
+            intermediate_loss = self._per_view(self._ctc_loss(intermediate, labels, input_lengths), num_views)
+            loss = (1 - weight) * loss + weight * intermediate_loss
         if num_views == 2:
             loss = loss + self.config.consistency_ctc_weight * self._consistency_loss(logits, input_lengths, labels)
         return loss
+
+    def _check_teacher(
+        self, teacher_states: torch.Tensor, teacher_mask: torch.Tensor | None, input_features: torch.Tensor
+    ):
+        if self.distillation_head is None:
+            raise ValueError(
+                "`teacher_states` were given, but the model has no distillation head: set `distillation_dim` (the "
+                "teacher's width) in the config."
+            )
+        frames = int(self.config.num_output_frames(input_features.shape[1]))
+        expected = (input_features.shape[0], frames, self.config.distillation_dim)
+        if tuple(teacher_states.shape) != expected:
+            raise ValueError(
+                f"`teacher_states` must have shape (batch, output frames, distillation_dim) = {expected}, got "
+                f"{tuple(teacher_states.shape)}: interpolate the teacher's frames to the model's output frames, as "
+                "`DataCollatorCTCWithPadding` does."
+            )
+        if teacher_mask is not None and tuple(teacher_mask.shape) != expected[:2]:
+            raise ValueError(
+                f"`teacher_mask` must have shape (batch, output frames) = {expected[:2]}, got "
+                f"{tuple(teacher_mask.shape)}."
+            )
+
+    def _distillation_loss(
+        self,
+        outputs: AuTTinyModelOutput,
+        teacher_states: torch.Tensor,
+        teacher_mask: torch.Tensor | None,
+        num_views: int,
+    ) -> torch.Tensor:
+        """The head's prediction from the distilled states against the teacher's, on real frames that have one."""
+        layer = self.config.distillation_layer
+        states = outputs.last_hidden_state if layer is None else outputs.hidden_states[layer]
+        frames = torch.ones(states.shape[:2], dtype=torch.bool, device=states.device)
+        if teacher_mask is not None:
+            frames = frames & teacher_mask.bool()
+        if outputs.attention_mask is not None:
+            frames = frames & outputs.attention_mask.bool()
+        loss = distillation_loss(self.distillation_head(states), teacher_states, frames, self.config.ctc_loss_reduction)
+        return self._per_view(loss, num_views)
 
     @can_return_tuple
     def forward(
@@ -643,15 +741,26 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
         input_features: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
+        teacher_states: torch.Tensor | None = None,
+        teacher_mask: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
-    ) -> CausalLMOutput:
+    ) -> AuTTinyCTCOutput:
         r"""
         labels (`torch.LongTensor` of shape `(batch_size, max_label_length)`, *optional*):
             CTC targets, padded at the end with -100 or the blank/pad id. Ids must be in `[1, vocab_size)`: 0 is the
             blank.
+        teacher_states (`torch.FloatTensor` of shape `(batch_size, output_frames, distillation_dim)`, *optional*):
+            A teacher's states for each output frame, for a model with a distillation head (`distillation_dim`): their
+            distillation loss, times `distillation_weight`, is added to the CTC loss. The teacher's frames must already
+            be at the model's output frames (`DataCollatorCTCWithPadding` interpolates them).
+        teacher_mask (`torch.BoolTensor` of shape `(batch_size, output_frames)`, *optional*):
+            Which frames have a teacher state (default: every real output frame); an utterance without a teacher has
+            none.
         """
         if labels is not None:
             self._check_labels(labels, input_features)
+        if teacher_states is not None:
+            self._check_teacher(teacher_states, teacher_mask, input_features)
 
         training_loss = labels is not None and self.training
         num_views = 2 if training_loss and self.config.consistency_ctc_weight > 0 else 1
@@ -659,14 +768,18 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
             input_features = input_features.repeat(2, 1, 1)
             attention_mask = attention_mask.repeat(2, 1) if attention_mask is not None else None
             labels = labels.repeat(2, 1)
+            if teacher_states is not None:
+                teacher_states = teacher_states.repeat(2, 1, 1)
+                teacher_mask = teacher_mask.repeat(2, 1) if teacher_mask is not None else None
         output_hidden_states = kwargs.get("output_hidden_states", self.config.output_hidden_states)
-        if training_loss and self.config.intermediate_ctc_layer is not None:
+        intermediate = training_loss and self.config.intermediate_ctc_layer is not None
+        if intermediate or (teacher_states is not None and self.config.distillation_layer is not None):
             kwargs = {**kwargs, "output_hidden_states": True}
 
         outputs = self.model(input_features, attention_mask=attention_mask, compute_projection=False, **kwargs)
         logits = self._head(outputs.last_hidden_state, outputs.attention_mask)
 
-        loss = None
+        loss = ctc_loss = distillation = None
         if labels is not None:
             if outputs.attention_mask is not None:
                 input_lengths = outputs.attention_mask.sum(-1)
@@ -674,15 +787,21 @@ class AuTTinyForCTC(AuTTinyPreTrainedModel):
                 input_lengths = torch.full((logits.shape[0],), logits.shape[1], device=logits.device)
             if not torch.compiler.is_compiling():
                 self._warn_infeasible(labels, input_lengths)
-            loss = self._loss(outputs, logits, labels, input_lengths, num_views)
+            loss = ctc_loss = self._loss(outputs, logits, labels, input_lengths, num_views)
+        if teacher_states is not None:
+            distillation = self._distillation_loss(outputs, teacher_states, teacher_mask, num_views)
+            weighted = self.config.distillation_weight * distillation
+            loss = weighted if loss is None else loss + weighted
 
         batch_size = logits.shape[0] // num_views  # the outputs of the first view: one row per input utterance
         hidden_states = outputs.hidden_states if output_hidden_states else None
-        return CausalLMOutput(
+        return AuTTinyCTCOutput(
             loss=loss,
             logits=logits[:batch_size],
             hidden_states=tuple(h[:batch_size] for h in hidden_states) if hidden_states is not None else None,
             attentions=tuple(a[:batch_size] for a in outputs.attentions) if outputs.attentions is not None else None,
+            ctc_loss=ctc_loss if distillation is not None else None,
+            distillation_loss=distillation,
         )
 
 
