@@ -1,3 +1,4 @@
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -6,6 +7,18 @@ import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyFeatureExtractor, AuTTinyProcessor, AuTTinyTokenizer
 from uomni_hf.corpus import build_corpus
+
+
+REPO = Path(__file__).parents[1]
+
+
+def load_script(relative_path: str):
+    """A script of the repository (examples/, scripts/), imported as a module for its functions."""
+    path = REPO / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 TRANSCRIPTS = [

@@ -1,19 +1,14 @@
 """scripts/average_checkpoints.py: the output's weights are the mean of the inputs'."""
 
-import importlib.util
-from pathlib import Path
-
 import torch
 
 from uomni_hf import AuTTinyForCTC
 
-SCRIPT = Path(__file__).parents[1] / "scripts" / "average_checkpoints.py"
+from .conftest import load_script
 
 
 def test_weights_are_averaged(tiny_config, processor, tmp_path):
-    spec = importlib.util.spec_from_file_location("average_checkpoints", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("scripts/average_checkpoints.py")
     folders = []
     for seed in (0, 1):
         torch.manual_seed(seed)

@@ -3,7 +3,6 @@
 computes only what it lacks. A fake encoder stands in for Whisper (no teacher package needed)."""
 
 import csv
-import importlib.util
 import math
 from pathlib import Path
 
@@ -12,17 +11,10 @@ import soundfile as sf
 from safetensors.numpy import load_file, save_file
 
 
-SCRIPT = Path(__file__).parents[1] / "examples" / "precompute_teacher.py"
+from .conftest import load_script
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("precompute_teacher", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-teacher = load_script()
+teacher = load_script("examples/precompute_teacher.py")
 
 
 def blocks(audio: np.ndarray) -> np.ndarray:

@@ -2,20 +2,16 @@
 refused. Run on a small stand-in for ../shared/data."""
 
 import csv
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 
-SCRIPT = Path(__file__).parents[1] / "examples" / "prepare_real_speech.py"
+from .conftest import load_script as load_repository_script
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("prepare_real_speech", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repository_script("examples/prepare_real_speech.py")
 
 
 def write_folder(folder: Path, rows: list[dict]):
