@@ -16,7 +16,7 @@ from transformers import AutoModelForCTC, AutoProcessor, pipeline
 import uomni_hf
 from uomni_hf import AuTTinyForCTC
 from uomni_hf.corpus import SpeakerConfig, synthesize, synthesize_with_word_times, word_time_errors
-from uomni_hf.cli.transcribe import SHIPPED_CHECKPOINT, main as transcribe
+from uomni_hf.cli.transcribe import SHIPPED_CHECKPOINT, load_pipeline, main as transcribe
 
 
 SPEAKER = SpeakerConfig(accent="en-us", variant="m3", rate=150, pitch=45)
@@ -138,8 +138,7 @@ TIMESTAMP_VOICES = [
 def test_word_timestamps_land_within_two_output_frames():
     """Words synthesized one by one and joined with 0.3 s of silence: their true start and end times are known.
     Decoded as the README tells users to, with the folder's language model."""
-    processor = AutoProcessor.from_pretrained(SHIPPED_CHECKPOINT)
-    asr = pipeline("automatic-speech-recognition", model=str(SHIPPED_CHECKPOINT), decoder=processor.decoder)
+    asr = load_pipeline(str(SHIPPED_CHECKPOINT))
     errors = []
     for sentence, voice in itertools.product(TIMESTAMP_SENTENCES, TIMESTAMP_VOICES):
         audio, truth = synthesize_with_word_times(sentence.split(), voice, pause_seconds=0.3)
