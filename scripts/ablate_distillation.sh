@@ -8,6 +8,7 @@
 #   bash scripts/ablate_distillation.sh          # STEPS=300 WEIGHT=1.0 by default; results in runs/ablate-distill/*/all_results.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/augmentation.sh
 PY=${PY:-.venv/bin/python}
 DATA=${DATA:-runs/data}
 OUT=${OUT:-runs/ablate-distill}
@@ -26,8 +27,7 @@ for name in plain distilled; do
         --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
         --learning_rate 2e-4 --warmup_steps 30 --max_steps "$STEPS" --lr_scheduler_type warmup_stable_decay \
         --lr_scheduler_kwargs "{\"num_decay_steps\": $((STEPS / 2))}" --weight_decay 0.01 \
-        --speed_perturbation 0.9 1.0 1.1 --reverb_prob 0.4 --noise_prob 0.5 --noise_snr_db 5 30 --eq_prob 0.5 \
-        --telephone_prob 0.15 --gain_prob 0.5 --clipping_prob 0.05 \
+        "${AUGMENTATION[@]}" \
         --eval_strategy no --save_strategy no --logging_steps 50 --report_to none --disable_tqdm true \
         --preprocessing_num_workers 2 "${flags[@]}" "$@"
 done

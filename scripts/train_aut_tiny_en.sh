@@ -16,6 +16,7 @@
 # optimizer state starts afresh (the folder in git carries no optimizer state).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/augmentation.sh
 PY=${PY:-.venv/bin/python}
 SHARED=${SHARED:-../shared/data}
 DATA=${DATA:-runs/data}
@@ -44,8 +45,7 @@ $PY -m uomni_hf.training \
     --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
     --learning_rate "$LEARNING_RATE" --warmup_steps 200 --weight_decay 0.01 --max_steps "$MAX_STEPS" \
     --lr_scheduler_type warmup_stable_decay --lr_scheduler_kwargs "{\"num_decay_steps\": $DECAY_STEPS}" \
-    --speed_perturbation 0.9 1.0 1.1 --reverb_prob 0.4 --noise_prob 0.5 --noise_snr_db 5 30 --eq_prob 0.5 \
-    --telephone_prob 0.15 --gain_prob 0.5 --clipping_prob 0.05 \
+    "${AUGMENTATION[@]}" \
     --eval_strategy steps --eval_steps 1000 --save_strategy steps --save_steps 500 --save_total_limit 2 \
     --logging_steps 50 --report_to none --disable_tqdm true --preprocessing_num_workers 2 \
     --model_card_notes "$(cat scripts/train_aut_tiny_en.notes.md)" "$@"
