@@ -26,7 +26,7 @@ import torch
 
 from uomni_hf import AuTTinyConfig, AuTTinyForCTC
 from uomni_hf.training.collator import mel_length_buckets, padded_mel_length
-from uomni_hf.training.run import compile_one_graph_per_shape, use_compilable_attention_dropout
+from uomni_hf.training.run import compile_one_graph_per_shape
 
 
 def make_batches(num: int, batch_size: int, max_frames: int, seed: int = 0) -> list[tuple[list[int], list[int]]]:
@@ -91,8 +91,6 @@ def prepare(mode: str, batches, args, compiled_shapes: int) -> Runner:
     torch._dynamo.config.automatic_dynamic_shapes = True  # dynamo's default, which the dynamic mode measures
     if compiled and padding != "dynamic":
         compile_one_graph_per_shape(compiled_shapes)  # as uomni-train does, with room for every compiled mode
-    if compiled:
-        use_compilable_attention_dropout(model)  # as uomni-train does under --torch_compile on CPU
     step_fn = torch.compile(model, mode=args.compile_mode) if compiled else model
     prepared = []
     for frames, labels in batches:

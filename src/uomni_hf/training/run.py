@@ -245,14 +245,6 @@ def compile_one_graph_per_shape(num_shapes: int) -> None:
     torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 4 * num_shapes)
 
 
-def use_compilable_attention_dropout(model: AuTTinyForCTC) -> None:
-    """Compiled on CPU, SDPA with dropout runs its math path anyway, with inductor's unvectorized per-element
-    random numbers for the mask; the eager attention computes the same and draws the mask with `bernoulli_`."""
-    if model.config.attention_dropout > 0 and model.config._attn_implementation == "sdpa":
-        model.set_attn_implementation("eager")
-        logger.info("torch_compile on CPU with attention dropout: eager attention (the same math, a faster mask)")
-
-
 def latest_complete_checkpoint(output_dir: str) -> str | None:
     """The newest checkpoint-N that Trainer finished writing. Trainer writes `trainer_state.json` last and not
     atomically, so a process killed while saving leaves a checkpoint without it, which resume must skip."""
@@ -423,8 +415,6 @@ def run(
     static_mel_lengths = mel_length_buckets(max_mel_length, data_args.num_mel_length_buckets) if static else None
     if static and training_args.torch_compile:
         compile_one_graph_per_shape(len(static_mel_lengths))
-    if training_args.torch_compile and training_args.device.type == "cpu":
-        use_compilable_attention_dropout(model)
     collator = DataCollatorCTCWithPadding(
         feature_extractor,
         static_mel_lengths=static_mel_lengths,
