@@ -43,6 +43,14 @@ def test_ctc_decode_collapses_repeats_and_drops_blanks(tokenizer):
     assert tokenizer.batch_decode([frames, [0, 0]]) == ["peter piper", ""]
 
 
+def test_a_lone_word_marker_leaves_one_space(tokenizer):
+    """CTC (greedy or with the LM) can emit `▁` alone, a word start with no letters; the text keeps single spaces."""
+    pieces = ["▁", *tokenizer.tokenize("peter"), "▁", "▁", *tokenizer.tokenize("piper"), "▁"]
+    ids = tokenizer.convert_tokens_to_ids(pieces)
+    assert tokenizer.decode(ids) == "peter piper"
+    assert [w["word"] for w in tokenizer.decode(ids, output_word_offsets=True).word_offsets] == ["peter", "piper"]
+
+
 def test_char_and_word_offsets_in_wav2vec2_shape(tokenizer):
     words = "one two three".split()
     frames, spans = [0, 0], []
