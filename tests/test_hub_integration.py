@@ -1,10 +1,7 @@
 """Auto classes, remote code and the Hub round trip, as far as it goes offline."""
 
 import json
-import os
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +25,12 @@ from uomni_hf import (
     AuTTinyTokenizer,
 )
 
-from .conftest import ctc_logits, random_audio
+from .conftest import ctc_logits, load_script, random_audio
+
+
+# The demo's Hub round trip: publish a folder into a Hub cache; run Python where `import uomni_hf` fails.
+hub_cache = load_script("examples/hub_cache.py")
+run_without_package = hub_cache.run_without_package
 
 
 CODE_FILES = {
@@ -75,21 +77,6 @@ def test_saved_folder_carries_auto_map_code_and_safetensors(saved_folder):
     assert "tokenization_aut_tiny.AuTTinyTokenizer" in json.dumps(tokenizer_config["auto_map"])
 
 
-def run_without_package(script: str, tmp_path: Path, **env) -> None:
-    """Run `script` in a fresh interpreter where `import uomni_hf` fails, as for a user without the package."""
-    prelude = "import sys\nsys.modules['uomni_hf'] = None  # block the installed package\n"
-    environment = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), **env}
-    result = subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(script)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
 def expected_logits(folder: Path, audio: np.ndarray) -> np.ndarray:
     processor = AuTTinyProcessor.from_pretrained(folder)
     model = AuTTinyForCTC.from_pretrained(folder).eval()
@@ -122,14 +109,7 @@ def test_remote_code_loads_without_the_package_and_gives_identical_logits(saved_
 
 
 def test_loads_by_repo_id_from_the_hub_cache_offline(saved_folder, tmp_path):
-    revision = "0123456789abcdef0123456789abcdef01234567"
-    repo = tmp_path / "hub" / "models--uomni--aut-tiny-test"
-    snapshot = repo / "snapshots" / revision
-    snapshot.mkdir(parents=True)
-    for file in saved_folder.iterdir():
-        (snapshot / file.name).write_bytes(file.read_bytes())
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(revision)
+    hub_cache.publish_to_hub_cache(saved_folder, "uomni/aut-tiny-test", tmp_path / "hub")
     audio = random_audio(0.9)
     np.save(tmp_path / "audio.npy", audio)
     run_without_package(
@@ -181,14 +161,7 @@ def test_language_model_loads_through_remote_code_and_from_the_hub_cache(saved_f
     for file in (lm_folder / "language_model").iterdir():
         (saved_folder / "language_model" / file.name).write_bytes(file.read_bytes())
     np.save(tmp_path / "logits.npy", ctc_logits(tokenizer, [("the brown fox", 0.4), ("the brewn fox", 0.6)])[None])
-    revision = "0123456789abcdef0123456789abcdef01234567"
-    snapshot = tmp_path / "hub" / "models--uomni--aut-tiny-lm" / "snapshots" / revision
-    for file in saved_folder.rglob("*"):
-        if file.is_file():
-            (snapshot / file.relative_to(saved_folder)).parent.mkdir(parents=True, exist_ok=True)
-            (snapshot / file.relative_to(saved_folder)).write_bytes(file.read_bytes())
-    (snapshot.parents[1] / "refs").mkdir()
-    (snapshot.parents[1] / "refs" / "main").write_text(revision)
+    hub_cache.publish_to_hub_cache(saved_folder, "uomni/aut-tiny-lm", tmp_path / "hub")
     run_without_package(
         f"""
         import numpy as np
