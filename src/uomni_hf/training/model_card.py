@@ -76,6 +76,8 @@ EVAL_SETS = {
     "kokoro-gen": EvalSet("kokoro-82m-generated", "Kokoro-82M, generated sentences", "6 voices held out"),
     "espeak": EvalSet("espeak-ng", "espeak-ng speech", "voices never in training", "voices never in training", 500,
                       trained_on=("keithito/lj_speech",)),  # fmt: skip
+    # The same 500 test utterances built alone (`--num_train 0 --num_validation 0 --num_test 500 --seed 1`).
+    "espeak-test": EvalSet("espeak-ng", "espeak-ng speech", test="voices never in training", test_utterances=500),
 }
 
 
