@@ -37,5 +37,5 @@ def test_real_clips_are_transcribed_with_word_times_and_pictures(demo, tmp_path)
     references = [result["reference"] for result in results]
     greedy = jiwer.wer(references, [result["greedy"] for result in results])
     with_lm = jiwer.wer(references, [result["with_lm"] for result in results])
-    # Measured 2026-12-07: 62 % greedy, 35 % with the LM. The LM must keep helping on real speech.
-    assert with_lm < greedy and with_lm < 0.5
+    # Measured 2026-12-07: 65 % greedy, 48 % with the LM (37 words). The LM must keep helping on real speech.
+    assert with_lm < greedy - 0.1 and with_lm < 0.6

@@ -297,7 +297,9 @@ def eager_attention_forward(
     elif attention_mask is not None:
         attn_weights = attn_weights + attention_mask
     attn_weights = nn.functional.softmax(attn_weights, dim=-1, dtype=torch.float32).to(query.dtype)
-    attn_weights = bernoulli_dropout(attn_weights, dropout, module.training)
+    # Not `bernoulli_dropout`: in a compiled stack of these layers, torch 2.13's inductor on CPU turns the in-place
+    # bernoulli_ mask on the probabilities into NaN logits (tests/training/test_run.py).
+    attn_weights = nn.functional.dropout(attn_weights, p=dropout, training=module.training)
     attn_output = torch.matmul(attn_weights, value).transpose(1, 2).contiguous()
     return attn_output, attn_weights
 

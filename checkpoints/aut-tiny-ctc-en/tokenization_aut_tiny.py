@@ -180,12 +180,14 @@ class AuTTinyTokenizer(TokenizersBackend):
         token_ids = [token_ids] if isinstance(token_ids, int) else token_ids
         self._check_ids(token_ids)
         emitted = [token_id for token_id, _, _ in self._ctc_groups(token_ids, group_tokens)]
-        return super()._decode(
+        text = super()._decode(
             emitted,
             skip_special_tokens=skip_special_tokens,
             clean_up_tokenization_spaces=clean_up_tokenization_spaces,
             **kwargs,
         )
+        # A lone `▁` (a word start with no letters after it, which CTC can emit) would leave two spaces in a row.
+        return " ".join(text.split())
 
     def _char_offsets(self, token_ids: list[int], skip_special_tokens: bool, group_tokens: bool) -> CharOffsets:
         """Each character of each emitted token spans that token's frames; `▁` becomes a space (a word break)."""
