@@ -63,6 +63,9 @@ def test_inductor_compiled_training_forward_with_attention_dropout_is_finite_and
     model = AuTTinyForCTC(config)
     features, mask = torch.randn(2, 256, 128), torch.ones(2, 256, dtype=torch.long)
     expected = model.eval()(features, attention_mask=mask).logits
+    if attn_implementation == "eager":  # uncompiled, the probabilities it returns show the dropout's rate
+        dropped = model.train().model(features, attention_mask=mask, output_attentions=True).attentions[0] == 0
+        assert 0.25 < dropped.float().mean() < 0.35
     logits = torch.compile(model.train())(features, attention_mask=mask).logits
     assert torch.isfinite(logits).all()
     assert not torch.allclose(logits, expected, atol=1e-4)  # the dropout acts
