@@ -18,11 +18,11 @@ KOKORO_VOICES=${KOKORO_VOICES:-runs/kokoro-js/package/voices}
 OUT=${OUT:-runs/eval/$(basename "$MODEL")}
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA" > /dev/null
-if [ ! -f "$DATA/espeak/test/metadata.csv" ]; then
-    $PY -m uomni_hf.corpus --output_dir "$DATA/espeak" --num_train 8000 --num_validation 500 --num_test 500 \
-        --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv"
+if [ ! -f "$DATA/espeak-test/test/metadata.csv" ]; then  # the same 500 utterances as scripts/train_aut_tiny_en.sh's
+    $PY -m uomni_hf.corpus --output_dir "$DATA/espeak-test" --num_train 0 --num_validation 0 --num_test 500 \
+        --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv" --overwrite
 fi
 PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"
 $PY -m uomni_hf.training --model_name_or_path "$MODEL" --data_dir "$DATA/so762" \
-    --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak" --eval_split_name test --do_eval \
+    --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak-test" --eval_split_name test --do_eval \
     --output_dir "$OUT" --per_device_eval_batch_size 32 --report_to none --disable_tqdm true --use_cpu
