@@ -213,6 +213,14 @@ def test_a_card_is_rewritten_with_test_results_measured_after_the_run(model, tmp
           "uomni/aut-tiny-ctc-en"])  # fmt: skip
     assert (folder / "README.md").read_text() == before
 
+    # Weights that are no longer the run's step as it was (a soup) say so, and the card keeps saying it.
+    soup = "Shipped from step 3000 of the run, averaged half and half with the weights it started from."
+    main([str(folder), "--provenance", soup])
+    assert soup in ModelCard.load(folder / "README.md").text.split("## Training procedure")[1]
+    assert card_inputs((folder / "README.md").read_text())["provenance"] == soup
+    with pytest.raises(SystemExit):
+        main([str(folder), "--provenance", "a soup"])
+
 
 def test_the_shipped_recipes_card_stays_under_150_lines(model, tmp_path):
     """The body (below the metadata) with the run script's notes and the hand-written sections, four sets."""

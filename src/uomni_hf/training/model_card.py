@@ -398,6 +398,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", default=None, help="where to write (default: FOLDER/README.md)")
     parser.add_argument("--command", default=None,
                         help="the run's command line, where the card does not show it (else the card's is kept)")
+    parser.add_argument("--provenance", default=None,
+                        help="which weights these are, starting 'Shipped from step N' (else the card's is kept), e.g. "
+                             "after averaging the run's step with other weights")
     args = parser.parse_args(argv)
 
     from uomni_hf import AuTTinyForCTC
@@ -412,6 +415,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         notes = _sections(text)[1].get("Notes", "").replace(inputs["provenance"] or "\0", "").strip() or None
     command = shlex.split(args.command) if args.command else inputs["command"]
+    if args.provenance is not None and not args.provenance.startswith("Shipped from step "):
+        parser.error("--provenance must start with 'Shipped from step ' (the card reads it back from there)")
+    provenance = args.provenance or inputs["provenance"]
     if not command:  # never this tool's own command line in place of the run's
         parser.error(f"{card_file} shows no training command: give the run's with --command")
     if notes:  # the printed placeholder stands for these notes
@@ -419,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     sections = Path(args.sections).read_text(encoding="utf-8") if args.sections else None
     model = AuTTinyForCTC.from_pretrained(args.folder)
     write_model_card(args.folder, model, inputs["reports"], inputs["metrics"], notes=notes, command=command,
-                     model_reference=args.model_reference, provenance=inputs["provenance"], current_sections=sections,
+                     model_reference=args.model_reference, provenance=provenance, current_sections=sections,
                      output_file=args.output)  # fmt: skip
     print(f"wrote {args.output or Path(args.folder) / 'README.md'}")
 
