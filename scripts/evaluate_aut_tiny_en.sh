@@ -10,6 +10,7 @@
 # Kokoro test set (installing the [kokoro] extra and fetching kokoro-js@1.2.1's voices with npm where missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/espeak_test_set.sh
 MODEL=${1:-checkpoints/aut-tiny-ctc-en}
 PY=${PY:-.venv/bin/python}
 SHARED=${SHARED:-../shared/data}
@@ -18,10 +19,7 @@ KOKORO_VOICES=${KOKORO_VOICES:-runs/kokoro-js/package/voices}
 OUT=${OUT:-runs/eval/$(basename "$MODEL")}
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA" > /dev/null
-if [ ! -f "$DATA/espeak-test/test/metadata.csv" ]; then  # the same 500 utterances as scripts/train_aut_tiny_en.sh's
-    $PY -m uomni_hf.corpus --output_dir "$DATA/espeak-test" --num_train 0 --num_validation 0 --num_test 500 \
-        --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv" --overwrite
-fi
+build_espeak_test_set "$PY" "$DATA" "$SHARED"
 PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"
 $PY -m uomni_hf.training --model_name_or_path "$MODEL" --data_dir "$DATA/so762" \
     --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak-test" --eval_split_name test --do_eval \

@@ -4,8 +4,9 @@
 # text (x1) and, since the fifteenth run, 3,000 espeak-ng utterances (x1; without them the model unlearnt clean
 # synthetic speech), with acoustic augmentation; the shipped folder is rewritten whenever the *real* validation sets
 # improve: the mean WER, decoded with the starting folder's language model (mean_lm_wer), of LibriSpeech dev (four
-# speakers never in training) and ten held-out speechocean762 speakers. Kokoro's held-out voices, AN4's held-out speakers
-# and espeak-ng's held-out voices are evaluated and reported beside them (--report_eval_data_dirs) but do not choose.
+# speakers never in training) and ten held-out speechocean762 speakers. Kokoro's held-out voices, AN4's held-out
+# speakers and espeak-ng's held-out voices are evaluated and reported beside them (--report_eval_data_dirs) but do not
+# choose.
 #
 #   bash scripts/train_aut_tiny_en.sh            # from the repository root, with ../shared/data beside it
 #   bash scripts/train_aut_tiny_en.sh --intermediate_ctc_layer 2   # extra flags go to uomni-train (the last wins)
@@ -18,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/augmentation.sh
+source scripts/espeak_test_set.sh
 PY=${PY:-.venv/bin/python}
 SHARED=${SHARED:-../shared/data}
 DATA=${DATA:-runs/data}
@@ -30,12 +32,9 @@ SEED=${SEED:-15}  # data order and augmentation draws: give a continuation a new
 EXTRA_TRAIN=${EXTRA_TRAIN:-}
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
-# espeak-ng: the test voices' 500 utterances first (scripts/evaluate_aut_tiny_en.sh's test set), so that training
-# never says one of their sentences; train and validation voices are disjoint from the test voices by construction.
-if [ ! -f "$DATA/espeak-test/test/metadata.csv" ]; then
-    $PY -m uomni_hf.corpus --output_dir "$DATA/espeak-test" --num_train 0 --num_validation 0 --num_test 500 \
-        --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv" --overwrite
-fi
+# espeak-ng: the test set first, so that training never says one of its sentences; train and validation voices are
+# disjoint from the test voices by construction.
+build_espeak_test_set "$PY" "$DATA" "$SHARED"
 if [ ! -f "$DATA/espeak/validation/metadata.csv" ]; then
     $PY -m uomni_hf.corpus --output_dir "$DATA/espeak" --num_train 3000 --num_validation 500 --num_test 0 \
         --seed 1 --text_file "$SHARED/ljspeech-text/metadata.csv" --exclude_texts_from "$DATA/espeak-test/test" \
