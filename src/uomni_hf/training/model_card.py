@@ -402,6 +402,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="which weights these are, starting 'Shipped from step N' (else the card's is kept), e.g. "
                              "after averaging the run's step with other weights")
     args = parser.parse_args(argv)
+    if args.provenance is not None and not args.provenance.startswith("Shipped from step "):
+        parser.error("--provenance must start with 'Shipped from step ' (the card reads it back from there)")
 
     from uomni_hf import AuTTinyForCTC
 
@@ -415,8 +417,6 @@ def main(argv: list[str] | None = None) -> None:
     else:
         notes = _sections(text)[1].get("Notes", "").replace(inputs["provenance"] or "\0", "").strip() or None
     command = shlex.split(args.command) if args.command else inputs["command"]
-    if args.provenance is not None and not args.provenance.startswith("Shipped from step "):
-        parser.error("--provenance must start with 'Shipped from step ' (the card reads it back from there)")
     provenance = args.provenance or inputs["provenance"]
     if not command:  # never this tool's own command line in place of the run's
         parser.error(f"{card_file} shows no training command: give the run's with --command")
