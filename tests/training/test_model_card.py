@@ -10,6 +10,7 @@ from huggingface_hub import ModelCard
 from uomni_hf.training.model_card import (
     EARLIER_WEIGHTS_NOTE,
     NOTES_PLACEHOLDER,
+    RECORD_START,
     card_inputs,
     hand_written_sections,
     main,
@@ -115,6 +116,18 @@ def test_rewriting_for_new_weights_keeps_hand_written_sections_and_moves_earlier
     again = hand_written_sections(reloaded.content)  # a third version: nothing doubles
     assert again.count("## Test results of earlier weights") == 1 and EARLIER_WEIGHTS_NOTE not in again
 
+
+
+def test_a_card_rewritten_at_a_later_step_holds_only_its_own_record(model, tmp_path):
+    # A run rewrites the card at every better step. The earlier card's record follows its last section; kept with a
+    # hand-written section it rode along, and reading the card back found the earlier step's metrics first.
+    first = write_model_card(str(tmp_path), model, REPORTS, METRICS, current_sections="## Language model\n\nalpha 0.6")
+    kept = hand_written_sections(first.content)
+    assert RECORD_START not in kept and "alpha 0.6" in kept
+    later = {**METRICS, "eval_mean_lm_wer": 0.45}
+    card = write_model_card(str(tmp_path), model, REPORTS, later, kept_sections=kept).content
+    assert card.count(RECORD_START) == 1
+    assert card_inputs(card)["metrics"]["eval_mean_lm_wer"] == 0.45
 
 EARLIER_CARD = """---
 language:
