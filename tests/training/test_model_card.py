@@ -117,7 +117,6 @@ def test_rewriting_for_new_weights_keeps_hand_written_sections_and_moves_earlier
     assert again.count("## Test results of earlier weights") == 1 and EARLIER_WEIGHTS_NOTE not in again
 
 
-
 def test_a_card_rewritten_at_a_later_step_holds_only_its_own_record(model, tmp_path):
     # A run rewrites the card at every better step. The earlier card's record follows its last section; kept with a
     # hand-written section it rode along, and reading the card back found the earlier step's metrics first.
@@ -128,6 +127,7 @@ def test_a_card_rewritten_at_a_later_step_holds_only_its_own_record(model, tmp_p
     card = write_model_card(str(tmp_path), model, REPORTS, later, kept_sections=kept).content
     assert card.count(RECORD_START) == 1
     assert card_inputs(card)["metrics"]["eval_mean_lm_wer"] == 0.45
+
 
 EARLIER_CARD = """---
 language:

@@ -146,9 +146,9 @@ def hand_written_sections(card_text: str) -> str:
                 sections.append(current)
             elif heading not in GENERATED_SECTIONS:
                 sections.append(current)
-        elif current is not None and line not in (EARLIER_WEIGHTS_NOTE, _EARLIER_WEIGHTS_NOTE_BEFORE):
-            if not line.startswith(RECORD_START):  # the replaced card's record follows its last section
-                current.append(line)
+        elif (current is not None and line not in (EARLIER_WEIGHTS_NOTE, _EARLIER_WEIGHTS_NOTE_BEFORE)
+              and not line.startswith(RECORD_START)):  # the replaced card's record follows its last section
+            current.append(line)
     kept = ["\n".join(section).strip() for section in sections]
     kept = [text for text in kept if text != f"## {LIMITATIONS}\n\n{DEFAULT_LIMITATIONS}"]
     try:
