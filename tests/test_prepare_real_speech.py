@@ -1,5 +1,5 @@
-"""examples/prepare_real_speech.py: validation speakers never reach training, blends included; reserved voices are
-refused. Run on a small stand-in for ../shared/data."""
+"""examples/prepare_real_speech.py: validation speakers never reach training, blends included; `make demo`'s clips
+never reach training; reserved voices are refused. Run on a small stand-in for ../shared/data."""
 
 import csv
 from pathlib import Path
@@ -35,7 +35,9 @@ def fake_shared(root: Path, kokoro_speakers: list[str]) -> Path:
     # LibriSpeech and AN4 keep each speaker's audio in a folder of its own.
     librispeech = [{"file_name": f"{s}/{s}-1-{i}.opus", "text": "A", "speaker": s} for s in ("19", "26") for i in range(2)]
     write_folder(root / "librispeech" / "train", librispeech)
-    dev = [{"file_name": f"{s}/{s}-7-{i}.opus", "text": "B", "speaker": s} for s in ("4088", "8226") for i in range(5)]
+    dev = [{"file_name": f"{s}/{s}-7-{i}.opus", "text": "B", "speaker": s} for s in ("4088", "4406", "5652", "8226")
+           for i in range(3)]  # fmt: skip
+    dev.append({"file_name": "8226/8226-274369-0037.opus", "text": "C", "speaker": "8226"})  # a clip of make demo
     write_folder(root / "librispeech" / "dev", dev)
     an4 = [{"file_name": f"{s}/an{i}-{s}-b.opus", "text": "YES", "speaker": s} for s in ("fash", "mtos") for i in range(2)]
     write_folder(root / "an4" / "train", an4)
@@ -66,16 +68,18 @@ def test_validation_speakers_and_voices_never_reach_training(tmp_path):
     assert speakers(out / "librispeech" / "train") == {"19", "26"}
 
 
-def test_librispeech_validation_is_a_spread_of_every_dev_speaker_and_links_resolve_in_speaker_folders(tmp_path):
+def test_librispeech_dev_splits_by_speaker_and_keeps_the_demo_clips_out_of_training(tmp_path):
     script = load_script()
     shared = fake_shared(tmp_path / "shared", ["af_sarah", "af_bella"])
     script.main(["--shared", str(shared), "--output_dir", str(tmp_path / "out")])
     validation = tmp_path / "out" / "librispeech" / "validation"
     with open(validation / "metadata.csv", newline="") as file:
         names = [row["file_name"] for row in csv.DictReader(file)]
-    step = script.LIBRISPEECH_VALIDATION_STEP
-    expected = [f"{s}/{s}-7-{i}.opus" for s in ("4088", "8226") for i in range(0, 5, step)]
-    assert names == expected
+    assert names == [f"{s}/{s}-7-{i}.opus" for s in ("4406", "5652") for i in range(3)]
+    with open(tmp_path / "out" / "librispeech-dev" / "train" / "metadata.csv", newline="") as file:
+        trained = [row["file_name"] for row in csv.DictReader(file)]
+    assert trained == [f"{s}/{s}-7-{i}.opus" for s in ("4088", "8226") for i in range(3)]
+    assert "8226-274369-0037.opus" in script.demo_clip_names()  # the real examples/audio list, not a stand-in
     for name in names:  # each link sits in its speaker's folder and reaches the shared file
         assert (validation / name).is_symlink() and (validation / name).read_bytes() == name.encode()
     link = tmp_path / "out" / "an4" / "test" / "fcaw" / "an1-fcaw-b.opus"

@@ -64,8 +64,8 @@ class EvalSet:
 # The folders of scripts/train_aut_tiny_en.sh and scripts/evaluate_aut_tiny_en.sh (examples/prepare_real_speech.py).
 # Real speech first; the Evaluation table follows this order.
 EVAL_SETS = {
-    "librispeech": EvalSet("openslr/librispeech_asr", "LibriSpeech", "dev: every 2nd utterance of 4 speakers never in "
-                           "training", "test-clean: a quarter", 655, "clean", ("openslr/librispeech_asr",)),  # fmt: skip
+    "librispeech": EvalSet("openslr/librispeech_asr", "LibriSpeech", "dev: the 2 speakers never in training (260 "
+                           "utterances)", "test-clean: a quarter", 655, "clean", ("openslr/librispeech_asr",)),  # fmt: skip
     "so762": EvalSet("mispeech/speechocean762", "speechocean762", "10 speakers of `train` held out",
                      "`test`: 125 speakers never in training", 2500, trained_on=("mispeech/speechocean762",)),  # fmt: skip
     "an4": EvalSet("espnet/an4", "CMU AN4", "8 speakers of `train` held out", "`test`", 117, trained_on=("espnet/an4",)),
