@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/augmentation.sh
+source scripts/precision.sh
 PY=${PY:-.venv/bin/python}
 DATA=${DATA:-runs/data}
 OUT=${OUT:-runs/ablate-distill}
@@ -23,7 +24,7 @@ for name in plain distilled; do
     [ "$name" = distilled ] && flags=(--distillation_targets "$TARGETS" --distillation_weight "$WEIGHT")
     $PY -m uomni_hf.training --model_name_or_path "$OUT/init" --output_dir "$OUT/$name" \
         --data_dir "$DATA/librispeech" --extra_train_data_dirs "$DATA/so762" "$DATA/an4" --extra_eval_data_dirs "$DATA/so762" \
-        --do_train --do_eval --use_cpu --bf16 --seed 21 --dataloader_num_workers 1 \
+        --do_train --do_eval --use_cpu --bf16 "$BF16" --seed 21 --dataloader_num_workers 1 \
         --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
         --learning_rate 2e-4 --warmup_steps 30 --max_steps "$STEPS" --lr_scheduler_type warmup_stable_decay \
         --lr_scheduler_kwargs "{\"num_decay_steps\": $((STEPS / 2))}" --weight_decay 0.01 \

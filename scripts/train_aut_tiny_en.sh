@@ -20,6 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/augmentation.sh
+source scripts/precision.sh
 source scripts/espeak_test_set.sh
 PY=${PY:-.venv/bin/python}
 SHARED=${SHARED:-../shared/data}
@@ -55,7 +56,7 @@ $PY -m uomni_hf.training \
     --extra_eval_data_dirs "$DATA/so762" --report_eval_data_dirs "$DATA/kokoro" "$DATA/an4" "$DATA/espeak" \
     --max_eval_samples 250 \
     --eval_language_model "$RUN/init" --metric_for_best_model mean_lm_wer --greater_is_better false --eval_on_start \
-    --do_train --do_eval --use_cpu --bf16 --seed "$SEED" --dataloader_num_workers 1 \
+    --do_train --do_eval --use_cpu --bf16 "$BF16" --seed "$SEED" --dataloader_num_workers 1 \
     --per_device_train_batch_size 32 --per_device_eval_batch_size 32 --train_sampling_strategy group_by_length \
     --learning_rate "$LEARNING_RATE" --warmup_steps 200 --weight_decay 0.01 --max_steps "$MAX_STEPS" \
     --lr_scheduler_type warmup_stable_decay --lr_scheduler_kwargs "{\"num_decay_steps\": $DECAY_STEPS}" \
