@@ -33,10 +33,10 @@ SO762_VALIDATION = ("0135", "1064", "1092", "2036", "2170", "5551", "6912", "960
 KOKORO_VALIDATION = ("af_bella", "am_michael", "bf_emma", "bm_george", "jf_alpha", "hm_psi")
 RESERVED_FOR_TEST = ("af_nicole", "am_adam", "bf_lily", "bm_lewis", "zm_yunxi", "ef_dora")
 # Until the seventeenth run every 2nd utterance of all four dev speakers validated and none trained; now 4406 (male)
-# and 5652 (female) validate and 4088 (female) and 8226 (male) train (genders from their median pitch, 150 and 234 Hz
-# against 195 and 211 Hz: the corpus's README says two and two).
+# and 5652 (female) validate and 4088 (female) and 8226 (male) train (genders from their median pitch, 150 and 234 Hz,
+# 211 and 195 Hz: the corpus's README says two and two).
 LIBRISPEECH_VALIDATION = ("4406", "5652")
-DEMO_CLIPS = Path(__file__).parent / "audio" / "metadata.csv"
+DEMO_AUDIO = Path(__file__).parent / "audio"  # make demo's clips, an audiofolder
 # Four female and four male AN4 speakers (the corpus marks gender in the speaker id's first letter).
 AN4_VALIDATION = ("fash", "fbbh", "fclc", "fejs", "mblw", "mcel", "mcen", "mdcs")
 
@@ -67,7 +67,7 @@ def read_rows(folder: Path) -> list[dict]:
 
 def demo_clip_names() -> set[str]:
     """The LibriSpeech clips `make demo` transcribes: `4406-16882-0025.opus`, ..."""
-    return {row["file_name"] for row in read_rows(DEMO_CLIPS.parent)}
+    return {row["file_name"] for row in read_rows(DEMO_AUDIO)}
 
 
 def main(argv: list[str] | None = None) -> None:

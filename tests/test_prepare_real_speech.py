@@ -73,11 +73,9 @@ def test_librispeech_dev_splits_by_speaker_and_keeps_the_demo_clips_out_of_train
     shared = fake_shared(tmp_path / "shared", ["af_sarah", "af_bella"])
     script.main(["--shared", str(shared), "--output_dir", str(tmp_path / "out")])
     validation = tmp_path / "out" / "librispeech" / "validation"
-    with open(validation / "metadata.csv", newline="") as file:
-        names = [row["file_name"] for row in csv.DictReader(file)]
+    names = [row["file_name"] for row in script.read_rows(validation)]
     assert names == [f"{s}/{s}-7-{i}.opus" for s in ("4406", "5652") for i in range(3)]
-    with open(tmp_path / "out" / "librispeech-dev" / "train" / "metadata.csv", newline="") as file:
-        trained = [row["file_name"] for row in csv.DictReader(file)]
+    trained = [row["file_name"] for row in script.read_rows(tmp_path / "out" / "librispeech-dev" / "train")]
     assert trained == [f"{s}/{s}-7-{i}.opus" for s in ("4088", "8226") for i in range(3)]
     assert "8226-274369-0037.opus" in script.demo_clip_names()  # the real examples/audio list, not a stand-in
     for name in names:  # each link sits in its speaker's folder and reaches the shared file
