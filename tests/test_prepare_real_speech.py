@@ -46,8 +46,7 @@ def fake_shared(root: Path, kokoro_speakers: list[str]) -> Path:
 
 
 def speakers(folder: Path) -> set[str]:
-    with open(folder / "metadata.csv", newline="") as file:
-        return {row["speaker"] for row in csv.DictReader(file)}
+    return {row["speaker"] for row in load_script().read_rows(folder)}
 
 
 def test_validation_speakers_and_voices_never_reach_training(tmp_path):
