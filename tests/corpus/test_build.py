@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -168,6 +169,26 @@ def test_transcripts_only_are_the_builds_rows_without_audio(corpus, tmp_path):
         assert summary["splits"][split] == {"utterances": count, "speakers": len({r["speaker"] for r in rows}),
                                             "hours": None}  # fmt: skip
         assert read_metadata_transcripts(tmp_path / "text" / split / TRANSCRIPTS_FILE) == [r["text"] for r in rows]
+
+
+@requires_espeak
+def test_short_utterances_cli_speaks_short_texts_with_silence_around(tmp_path, capsys):
+    output_dir = tmp_path / "short"
+    build.main(
+        ["--output_dir", str(output_dir), "--num_train", "4", "--num_validation", "0", "--num_test", "0",
+         "--seed", "5", "--num_workers", "1", "--short_utterances"]
+    )  # fmt: skip
+    capsys.readouterr()
+    rows = read_metadata(output_dir / "train")
+    assert len(rows) == 4
+    for row in rows:
+        assert 1 <= len(row["text"].split()) <= 7
+        audio, _ = sf.read(output_dir / "train" / row["file_name"])
+        loud = np.flatnonzero(np.abs(audio) > 0)
+        silence = (loud[0], len(audio) - 1 - loud[-1])
+        assert min(silence) >= 0.1 * 16000 - 1 and max(silence) <= 1.0 * 16000 + 1, silence
+    build_corpus(tmp_path / "again", 4, 0, 0, seed=5, num_workers=2, short_utterances=True)
+    assert folder_bytes(tmp_path / "again") == folder_bytes(output_dir)
 
 
 def test_unknown_engine_is_an_error(tmp_path):

@@ -3,6 +3,7 @@
 import pytest
 
 from uomni_hf.corpus.text import (
+    COMMAND_WORDS,
     MAX_WORDS,
     RESERVED_LJ_CHAPTERS,
     SENTENCE_KINDS,
@@ -12,6 +13,7 @@ from uomni_hf.corpus.text import (
     generate_sentences,
     read_metadata_transcripts,
     read_text_file,
+    short_utterance,
     split_extra_texts,
 )
 from uomni_hf.text_normalization import normalize_transcript
@@ -90,7 +92,7 @@ def test_generate_sentence_and_kind_draws_what_generate_sentence_draws():
     drawn = [generate_sentence_and_kind(_rng(3, "kind", index)) for index in range(300)]
     assert [text for text, _ in drawn] == [generate_sentence(_rng(3, "kind", index)) for index in range(300)]
     kinds = [kind for _, kind in drawn]
-    assert set(kinds) == set(SENTENCE_KINDS) - {"extra_text"}  # 300 draws meet every generator, never extra texts
+    assert set(kinds) == set(SENTENCE_KINDS) - {"extra_text", "short"}  # every generator met, short ones only asked
     assert not any(char.isdigit() for text, _ in drawn for char in text)  # number phrases come spelled out
     extra = [generate_sentence_and_kind(_rng(3, "extra", index), ["an extra text"]) for index in range(100)]
     assert {kind for text, kind in extra if text == "an extra text"} == {"extra_text"}
@@ -106,3 +108,19 @@ def test_read_metadata_transcripts_of_a_split_folder_or_its_file(tmp_path):
     (tmp_path / "metadata.csv").write_text("file_name,text\na.wav,\"Hello, World!\"\n", encoding="utf-8")
     as_written = ["Hello, World!"]
     assert read_metadata_transcripts(tmp_path) == read_metadata_transcripts(tmp_path / "metadata.csv") == as_written
+
+
+def test_short_utterances_are_single_words_digit_strings_and_short_commands():
+    sentences = generate_sentences(600, seed=0, extra_texts=["a long extra text that short ones never use"], short=True)
+    assert sentences == generate_sentences(600, seed=0, short=True), "extra texts are not drawn"
+    expected = normalize_transcript(short_utterance(_rng(0, "short")))  # digits come as written, then spelled out
+    assert generate_sentence_and_kind(_rng(0, "short"), short=True) == (expected, "short")
+    lengths = [len(sentence.split()) for sentence in sentences]
+    assert all(normalize_transcript(sentence) == sentence for sentence in sentences)
+    assert max(lengths) <= 7, "digit strings are the longest: up to seven digits"
+    assert 0.35 < lengths.count(1) / len(sentences) < 0.65, "most are a word alone"
+    assert sum(2 <= length <= 4 for length in lengths) > 0.25 * len(sentences)
+    assert len(set(sentences) & set(COMMAND_WORDS)) > 40, "command words alone, digits among them"
+    digits = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+    digit_strings = [s for s in sentences if len(s.split()) >= 2 and set(s.split()) <= digits]
+    assert len(digit_strings) > 20, "digit strings, spelled out"

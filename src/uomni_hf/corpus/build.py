@@ -13,6 +13,7 @@ uomni-make-corpus --output_dir data/synthetic --num_train 20000 --num_validation
     --num_test 500 --seed 0 [--text_file metadata.csv] [--num_workers 8]
 uomni-make-corpus --engine kokoro --kokoro_voices_dir package/voices --output_dir data/kokoro ...  # [kokoro] extra
 uomni-make-corpus --engine kokoro ... --transcripts_only  # the same build's transcripts in seconds, no audio
+uomni-make-corpus --output_dir data/espeak-short --short_utterances ...  # words, digit strings, short commands
 ```
 
 (`python -m uomni_hf.corpus` is the same command.) `--transcripts_only` writes what a build would say and no audio,
@@ -42,7 +43,7 @@ from tqdm.auto import tqdm
 
 from ..text_normalization import normalize_transcript
 from . import kokoro
-from .espeak import SAMPLING_RATE, speaker_pool, spell_out_letter_words, synthesize
+from .espeak import SAMPLING_RATE, speaker_pool, spell_out_letter_words, synthesize, trim_silence
 from .text import SPLITS, _rng, generate_sentence, read_metadata_transcripts, read_text_file, split_extra_texts
 
 
@@ -52,6 +53,9 @@ TRANSCRIPTS_FILE = "transcripts.csv"
 TRANSCRIPTS_COLUMNS = ("file_name", "text", "speaker")
 KOKORO_METADATA_COLUMNS = ("file_name", "text", "speaker", "lang", "speed", "duration")
 MAX_SILENCE_SECONDS = 0.3
+# Short utterances are said alone, with a pause before and after: up to a second on each side (AN4 and Speech
+# Commands clips have that much), so the model learns to find a single word in silence and noise.
+SHORT_SILENCE_SECONDS = (0.1, 1.0)
 
 
 def _pad_with_silence(audio: np.ndarray, leading_seconds: float, trailing_seconds: float) -> np.ndarray:
@@ -72,6 +76,7 @@ def _init_worker(
     kokoro_options: kokoro.KokoroOptions | None = None,
     exclude_texts: Collection[str] = frozenset(),
     transcripts_only: bool = False,
+    short_utterances: bool = False,
 ) -> None:
     _WORKER_STATE.update(
         output_dir=output_dir,
@@ -81,6 +86,7 @@ def _init_worker(
         kokoro_options=kokoro_options,
         exclude_texts=frozenset(exclude_texts),
         transcripts_only=transcripts_only,
+        short_utterances=short_utterances,
     )
 
 
@@ -88,7 +94,8 @@ def _draw_text(rng: random.Random, split: str, voice) -> str:
     """The next sentence of `rng` as `voice` speaks it, drawn again while it is one of the excluded texts."""
     state = _WORKER_STATE
     for _ in range(100):
-        text = spell_out_letter_words(generate_sentence(rng, state["extra_texts"][split]), voice)
+        sentence = generate_sentence(rng, state["extra_texts"][split], short=state["short_utterances"])
+        text = spell_out_letter_words(sentence, voice)
         if text not in state["exclude_texts"]:
             return text
     raise ValueError(f"100 sentences in a row were excluded texts ({split}); is the exclusion list the whole corpus?")
@@ -152,7 +159,10 @@ def _file_name(split: str, index: int) -> str:
 
 def _write_audio(split: str, index: int, audio: np.ndarray, rng: random.Random) -> tuple[str, float]:
     """Pad `audio` with random silence and write it as 16-bit WAV; return its file name and length in seconds."""
-    audio = _pad_with_silence(audio, rng.uniform(0, MAX_SILENCE_SECONDS), rng.uniform(0, MAX_SILENCE_SECONDS))
+    silence = (0, MAX_SILENCE_SECONDS)
+    if _WORKER_STATE["short_utterances"]:  # the synthesizer's own padding off, so the pause is what is drawn
+        audio, silence = trim_silence(audio), SHORT_SILENCE_SECONDS
+    audio = _pad_with_silence(audio, rng.uniform(*silence), rng.uniform(*silence))
     audio = np.clip(audio, -1.0, 1.0)
     file_name = _file_name(split, index)
     sf.write(Path(_WORKER_STATE["output_dir"], split, file_name), audio, SAMPLING_RATE, subtype="PCM_16")
@@ -179,6 +189,7 @@ def build_corpus(
     kokoro_options: kokoro.KokoroOptions | None = None,
     exclude_texts: Collection[str] = (),
     transcripts_only: bool = False,
+    short_utterances: bool = False,
 ) -> dict:
     """Write a synthetic speech corpus as an `audiofolder`: `output_dir/{split}/*.wav` plus `{split}/metadata.csv`.
 
@@ -196,6 +207,8 @@ def build_corpus(
             among them is drawn again. Compared after normalization, so they may be given as written.
         transcripts_only: write each split's `transcripts.csv` (file name, text, speaker: what the full build would
             write, row for row) and no audio; no synthesizer is loaded (espeak-ng still finds letter-by-letter words).
+        short_utterances: every utterance a `text.short_utterance` (a word, a digit string or a command of two to
+            four words; `extra_texts` unused) with 0.1-1 s of silence on each side.
 
     Returns:
         A summary: per split the number of utterances, speakers used and hours of audio (None without audio).
@@ -222,7 +235,7 @@ def build_corpus(
     jobs = [(split, index) for split in SPLITS for index in range(counts[split])]
     excluded = frozenset(normalize_transcript(text) for text in exclude_texts)
     kokoro_options = kokoro_options if engine == "kokoro" else None
-    init_args = (str(output_dir), seed, pools, texts, kokoro_options, excluded, transcripts_only)
+    init_args = (str(output_dir), seed, pools, texts, kokoro_options, excluded, transcripts_only, short_utterances)
     make_utterance = _make_utterance if engine == "espeak" else _make_kokoro_utterance
 
     rows = []
@@ -277,6 +290,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--num_workers", type=int, default=None, help="defaults to the number of CPU cores")
     parser.add_argument("--overwrite", action="store_true", help="replace existing split folders")
+    parser.add_argument(
+        "--short_utterances",
+        action="store_true",
+        help="every utterance a word, a digit string or a two-to-four-word command, with up to 1 s of silence around",
+    )
     parser.add_argument("--engine", choices=ENGINES, default="espeak", help="speech synthesizer (default espeak)")
     parser.add_argument(
         "--transcripts_only",
@@ -343,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kokoro_options=kokoro_options,
         exclude_texts=[text for path in args.exclude_texts_from for text in read_metadata_transcripts(path)],
         transcripts_only=args.transcripts_only,
+        short_utterances=args.short_utterances,
     )
     print(json.dumps(summary, indent=2))
 

@@ -109,6 +109,51 @@ TEMPLATES = (
     "{name} said that the {noun} was {adj}.",
 )
 
+# Short utterances (`short_utterance`): words people say alone to a device, and commands of two to four words.
+COMMAND_WORDS = (
+    "yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", "back", "next", "previous", "play",
+    "pause", "cancel", "okay", "help", "start", "open", "close", "forward", "backward", "follow", "wait", "again",
+    "repeat", "enter", "exit", "menu", "home", "call", "send", "save", "delete", "undo", "louder", "quieter", "faster",
+    "slower", "hello", "goodbye", "thanks", "please", "sorry", "maybe", "done", "ready", "skip", "search", "zero",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred", "first", "second",
+    "third", "last", "today", "tomorrow", "yesterday", "morning", "evening", "north", "south", "east", "west",
+)  # fmt: skip
+DIRECTIONS = ("up", "down", "left", "right", "back", "forward", "home", "north", "south", "east", "west")
+SHORT_TEMPLATES = (
+    "go {direction}",
+    "turn {direction}",
+    "move {direction}",
+    "turn it {on_off}",
+    "turn {on_off} the {noun}",
+    "switch {on_off}",
+    "volume {up_down}",
+    "scroll {up_down}",
+    "{verb_base} the {noun}",
+    "{verb_base} it",
+    "{verb_base} it {adv}",
+    "please {verb_base} it",
+    "call {name}",
+    "message {name}",
+    "find {place}",
+    "the {adj} {noun}",
+    "a {noun}",
+    "{adj} {noun}",
+    "{name}",
+    "{name} {name2}",
+    "yes please",
+    "no thanks",
+    "not now",
+    "next one",
+    "go back",
+    "stop it",
+    "that's right",
+    "say it again",
+    "what time is it",
+    "where is {name}",
+    "is it {adj}",
+    "open the {noun}",
+    "close the {noun}",
+)
 
 
 def _rng(*parts: object) -> random.Random:
@@ -145,10 +190,10 @@ def _random_words(rng: random.Random, broad_fraction: float) -> str:
     return " ".join(rng.choice(broad if rng.random() < broad_fraction else common) for _ in range(length))
 
 
-def _template_sentence(rng: random.Random) -> str:
-    """A sentence, question or command from `TEMPLATES` with random words in its slots."""
+def _slots(rng: random.Random) -> dict[str, str]:
+    """A random word for each slot of `TEMPLATES` and `SHORT_TEMPLATES`."""
     broad = vocabulary(BROAD_VOCABULARY_SIZE)
-    slots = {
+    return {
         "adj": rng.choice(ADJECTIVES),
         "adj2": rng.choice(ADJECTIVES),
         "noun": rng.choice(NOUNS),
@@ -162,8 +207,28 @@ def _template_sentence(rng: random.Random) -> str:
         "place": rng.choice(PLACES),
         "word": rng.choice(broad),
         "word2": rng.choice(broad),
+        "on_off": rng.choice(("on", "off")),
+        "up_down": rng.choice(("up", "down")),
+        "direction": rng.choice(DIRECTIONS),
     }
-    return rng.choice(TEMPLATES).format(**slots)
+
+
+def _template_sentence(rng: random.Random) -> str:
+    """A sentence, question or command from `TEMPLATES` with random words in its slots."""
+    return rng.choice(TEMPLATES).format(**_slots(rng))
+
+
+def short_utterance(rng: random.Random) -> str:
+    """What a user says alone: a word (a command word or a common one), a digit string or number, or a two-to-four
+    word command; AN4's real ones taught the model short utterances, these bring many voices to them."""
+    draw = rng.random()
+    if draw < 0.4:
+        return rng.choice(COMMAND_WORDS if rng.random() < 0.5 else vocabulary(COMMON_VOCABULARY_SIZE))
+    if draw < 0.6:
+        if rng.random() < 0.5:
+            return " ".join(str(rng.randint(0, 9)) for _ in range(rng.randint(2, 7)))
+        return str(rng.choice((rng.randint(0, 20), rng.randint(21, 99), rng.randint(100, 9999))))
+    return rng.choice(SHORT_TEMPLATES).format(**_slots(rng))
 
 
 def _random_number(rng: random.Random) -> int:
@@ -225,22 +290,26 @@ _GENERATORS = {
     "random_broad_words": (functools.partial(_random_words, broad_fraction=0.35), 0.3),
     "number": (_number_phrase, 0.2),
 }
-SENTENCE_KINDS = (*_GENERATORS, "extra_text")
+SENTENCE_KINDS = (*_GENERATORS, "extra_text", "short")
 
 
-def generate_sentence(rng: random.Random, extra_texts: Sequence[str] | None = None) -> str:
+def generate_sentence(rng: random.Random, extra_texts: Sequence[str] | None = None, short: bool = False) -> str:
     """One normalized transcript of 1 to `MAX_WORDS` words, drawn with `rng`.
 
     With `extra_texts`, half of the sentences come from them (cut to `MAX_WORDS` words); the rest come from templates,
-    number phrases and random words.
+    number phrases and random words. With `short`, every one is a `short_utterance` (extra texts unused).
     """
-    return generate_sentence_and_kind(rng, extra_texts)[0]
+    return generate_sentence_and_kind(rng, extra_texts, short)[0]
 
 
-def generate_sentence_and_kind(rng: random.Random, extra_texts: Sequence[str] | None = None) -> tuple[str, str]:
+def generate_sentence_and_kind(
+    rng: random.Random, extra_texts: Sequence[str] | None = None, short: bool = False
+) -> tuple[str, str]:
     """`generate_sentence` and the kind of sentence it drew (one of `SENTENCE_KINDS`), for per-kind evaluation."""
     for _ in range(100):
-        if extra_texts and rng.random() < EXTRA_TEXT_PROBABILITY:
+        if short:
+            kind, text = "short", short_utterance(rng)
+        elif extra_texts and rng.random() < EXTRA_TEXT_PROBABILITY:
             kind, text = "extra_text", rng.choice(extra_texts)
         else:
             kind = rng.choices(list(_GENERATORS), weights=[weight for _, weight in _GENERATORS.values()])[0]
@@ -251,9 +320,11 @@ def generate_sentence_and_kind(rng: random.Random, extra_texts: Sequence[str] | 
     raise ValueError("could not generate a non-empty sentence; are the extra texts all empty after normalization?")
 
 
-def generate_sentences(n: int, seed: int = 0, extra_texts: Sequence[str] | None = None) -> list[str]:
+def generate_sentences(
+    n: int, seed: int = 0, extra_texts: Sequence[str] | None = None, short: bool = False
+) -> list[str]:
     """`n` normalized transcripts; sentence `i` depends only on `(seed, i)`."""
-    return [generate_sentence(_rng(seed, "sentence", index), extra_texts) for index in range(n)]
+    return [generate_sentence(_rng(seed, "sentence", index), extra_texts, short) for index in range(n)]
 
 
 
