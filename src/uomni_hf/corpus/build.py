@@ -53,8 +53,8 @@ TRANSCRIPTS_FILE = "transcripts.csv"
 TRANSCRIPTS_COLUMNS = ("file_name", "text", "speaker")
 KOKORO_METADATA_COLUMNS = ("file_name", "text", "speaker", "lang", "speed", "duration")
 MAX_SILENCE_SECONDS = 0.3
-# Short utterances are said alone, with a pause before and after: up to a second on each side (AN4 and Speech
-# Commands clips have that much), so the model learns to find a single word in silence and noise.
+# Short utterances are said alone, with a pause before and after (a recorded command is mostly silence), so the
+# model learns to find a single word in silence and, after augmentation, noise.
 SHORT_SILENCE_SECONDS = (0.1, 1.0)
 
 
