@@ -24,5 +24,6 @@ build_espeak_test_set "$PY" "$DATA" "$SHARED"
 build_espeak_short_test_set "$PY" "$DATA"
 PY=$PY bash scripts/build_kokoro_test_set.sh "$DATA" "$KOKORO_VOICES"
 $PY -m uomni_hf.training --model_name_or_path "$MODEL" --data_dir "$DATA/so762" \
-    --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak-test" "$DATA/espeak-short-test" --eval_split_name test --do_eval \
-    --output_dir "$OUT" --per_device_eval_batch_size 32 --report_to none --disable_tqdm true --use_cpu
+    --extra_eval_data_dirs "$DATA/kokoro-reserved" "$DATA/espeak-test" "$DATA/espeak-short-test" \
+    --eval_split_name test --do_eval --output_dir "$OUT" --per_device_eval_batch_size 32 --report_to none \
+    --disable_tqdm true --use_cpu
