@@ -14,6 +14,7 @@
 #   bash scripts/train_aut_tiny_en.sh            # from the repository root, with ../shared/data beside it
 #   bash scripts/train_aut_tiny_en.sh --intermediate_ctc_layer 2   # extra flags go to uomni-train (the last wins)
 #   EXTRA_TRAIN="runs/data/more" bash scripts/train_aut_tiny_en.sh   # more training folders (audiofolders)
+#   INIT=fresh LEARNING_RATE=1e-3 bash scripts/train_aut_tiny_en.sh  # the ablation: fresh weights, the same tokenizer
 #
 # Resumable: run the same command again. Where $RUN has checkpoints (this machine), Trainer resumes from the newest
 # complete one (optimizer, schedule, data order and augmentation draws included). Where it has none (another
@@ -34,6 +35,7 @@ DECAY_STEPS=${DECAY_STEPS:-1500}
 LEARNING_RATE=${LEARNING_RATE:-1e-4}  # continuations: 3e-4 cost speechocean762 a point per run (docs/training.md 2d)
 SEED=${SEED:-20}  # data order and augmentation draws: give a continuation a new one
 EXTRA_TRAIN=${EXTRA_TRAIN:-}
+INIT=${INIT:-weights}  # weights: continue the shipped folder's; fresh: new weights with its tokenizer (and LM to decode)
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 # espeak-ng: the test set first, so that training never says one of its sentences; train and validation voices are
@@ -47,10 +49,15 @@ fi
 if [ ! -d "$RUN/init" ]; then  # the starting weights, kept apart: $SHIP is rewritten during the run
     mkdir -p "$RUN" && cp -r "$SHIP" "$RUN/init"
 fi
+case "$INIT" in
+    weights) START=(--model_name_or_path "$RUN/init") ;;
+    fresh) START=(--tokenizer_name_or_path "$RUN/init") ;;
+    *) echo "INIT must be 'weights' or 'fresh', not '$INIT'" >&2; exit 2 ;;
+esac
 
 # shellcheck disable=SC2086  # EXTRA_TRAIN is a list of folders
 $PY -m uomni_hf.training \
-    --model_name_or_path "$RUN/init" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$SHIP" \
+    "${START[@]}" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$SHIP" \
     --data_dir "$DATA/librispeech" \
     --extra_train_data_dirs "$DATA/librispeech" "$DATA/librispeech" "$DATA/librispeech-dev" "$DATA/librispeech-dev" \
         "$DATA/librispeech-dev" "$DATA/so762" "$DATA/so762" \
