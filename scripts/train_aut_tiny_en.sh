@@ -35,7 +35,7 @@ DECAY_STEPS=${DECAY_STEPS:-1500}
 LEARNING_RATE=${LEARNING_RATE:-1e-4}  # continuations: 3e-4 cost speechocean762 a point per run (docs/training.md 2d)
 SEED=${SEED:-20}  # data order and augmentation draws: give a continuation a new one
 EXTRA_TRAIN=${EXTRA_TRAIN:-}
-INIT=${INIT:-weights}  # weights: continue the shipped folder's; fresh: new weights with its tokenizer (and LM to decode)
+INIT=${INIT:-weights}  # weights: continue the shipped folder's; fresh: new weights, its tokenizer (and LM to decode)
 
 $PY examples/prepare_real_speech.py --shared "$SHARED" --output_dir "$DATA"
 # espeak-ng: the test set first, so that training never says one of its sentences; train and validation voices are
@@ -50,14 +50,15 @@ if [ ! -d "$RUN/init" ]; then  # the starting weights, kept apart: $SHIP is rewr
     mkdir -p "$RUN" && cp -r "$SHIP" "$RUN/init"
 fi
 case "$INIT" in
-    weights) START=(--model_name_or_path "$RUN/init") ;;
-    fresh) START=(--tokenizer_name_or_path "$RUN/init") ;;
+    weights) START=(--model_name_or_path "$RUN/init"); BEST=$SHIP ;;
+    # A fresh run's best goes beside it, never over the shipped folder (any trained weights beat random ones).
+    fresh) START=(--tokenizer_name_or_path "$RUN/init"); BEST=$RUN/best ;;
     *) echo "INIT must be 'weights' or 'fresh', not '$INIT'" >&2; exit 2 ;;
 esac
 
 # shellcheck disable=SC2086  # EXTRA_TRAIN is a list of folders
 $PY -m uomni_hf.training \
-    "${START[@]}" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$SHIP" \
+    "${START[@]}" --output_dir "$RUN" --resume_from_checkpoint latest --ship_best_to "$BEST" \
     --data_dir "$DATA/librispeech" \
     --extra_train_data_dirs "$DATA/librispeech" "$DATA/librispeech" "$DATA/librispeech-dev" "$DATA/librispeech-dev" \
         "$DATA/librispeech-dev" "$DATA/so762" "$DATA/so762" \
