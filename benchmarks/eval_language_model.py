@@ -3,6 +3,7 @@
     # tune on validation (never on test), optionally writing the best values into language_model/attrs.json
     .venv/bin/python benchmarks/eval_language_model.py --model checkpoints/aut-tiny-ctc-en \
         --data runs/data/so762 --split validation --alpha 0.3 0.5 0.7 --beta 1 2 3 --write_best
+    # any LMDecodingOptions number can be searched: --beam_width, --token_beam_width, --beam_threshold, ...
     # report: greedy vs the folder's settings
     .venv/bin/python benchmarks/eval_language_model.py --model checkpoints/aut-tiny-ctc-en \
         --data runs/data/so762 runs/data/kokoro-reserved runs/data/espeak --split test
@@ -31,6 +32,17 @@ from uomni_hf.text_normalization import normalize_transcript
 from _common import audiofolder_split, command_line
 
 
+# The decoding settings a grid can search (`LMDecodingOptions` fields): flag type and the short name in the table.
+GRID_OPTIONS = {
+    "alpha": (float, "α"),
+    "beta": (float, "β"),
+    "beam_width": (int, "beam"),
+    "token_beam_width": (int, "tokens"),
+    "beam_threshold": (float, "threshold"),
+    "unk_score_offset": (float, "unk"),
+}
+
+
 @torch.no_grad()
 def log_probs(model, processor, audio: list[np.ndarray], batch_size: int = 16) -> list[np.ndarray]:
     order = sorted(range(len(audio)), key=lambda i: len(audio[i]))
@@ -52,11 +64,9 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", required=True, help="audiofolder folders")
     parser.add_argument("--split", default="validation")
     parser.add_argument("--limit", type=int, default=None, help="first N utterances of each split")
-    parser.add_argument("--alpha", type=float, nargs="*", default=None)
-    parser.add_argument("--beta", type=float, nargs="*", default=None)
-    parser.add_argument("--beam_width", type=int, nargs="*", default=None)
-    parser.add_argument("--unk_score_offset", type=float, nargs="*", default=None)
-    parser.add_argument("--write_best", action="store_true", help="store the grid's best alpha/beta in attrs.json")
+    for name, (kind, _) in GRID_OPTIONS.items():
+        parser.add_argument(f"--{name}", type=kind, nargs="*", default=None)
+    parser.add_argument("--write_best", action="store_true", help="store the grid's best settings in attrs.json")
     parser.add_argument("--lm_text_files", nargs="*", default=[], help="the LM's text (as given to uomni-build-lm)")
     parser.add_argument("--lm_metadata_files", nargs="*", default=[], help="the LM's metadata.csv files")
     parser.add_argument("--lm_lexicon_size", type=int, default=0, help="the LM's uomni-build-lm --lexicon_size")
@@ -74,15 +84,13 @@ def main() -> None:
         parser.error(f"{args.model} has no language_model/ (uomni-build-lm --output_dir {args.model})")
     model = AuTTinyForCTC.from_pretrained(args.model).eval()
     defaults = processor.decoder.options
-    grid = list(itertools.product(args.alpha or [defaults.alpha], args.beta or [defaults.beta],
-                                  args.beam_width or [defaults.beam_width],
-                                  args.unk_score_offset or [defaults.unk_score_offset]))
+    values = [getattr(args, name) or [getattr(defaults, name)] for name in GRID_OPTIONS]
+    grid = [dict(zip(GRID_OPTIONS, point)) for point in itertools.product(*values)]
     lm_sentences = set(normalized_sentences(args.lm_text_files, args.lm_metadata_files, args.lm_lexicon_size))
 
     runs = {"greedy": None}
-    for alpha, beta, beam, unk in grid:
-        runs[f"LM α={alpha} β={beta} beam={beam} unk={unk}"] = {"alpha": alpha, "beta": beta, "beam_width": beam,
-                                                               "unk_score_offset": unk}
+    for options in grid:
+        runs["LM " + " ".join(f"{GRID_OPTIONS[name][1]}={value}" for name, value in options.items())] = options
     wers = {name: [] for name in runs}  # per set
     scores = {name: {} for name in runs}  # per set: (wer, cer)
     print("| set | utterances | decoding | WER | CER | WER on text new to the LM | decoding RTF |\n|---|---|---|---|---|---|---|")
