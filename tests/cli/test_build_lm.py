@@ -17,7 +17,7 @@ def test_builds_a_language_model_folder_from_text_and_metadata(tmp_path, capsys)
     metadata.write_text('file_name,text,speaker\na.ogg,"WE CALL IT BEAR",1\n')
     out = tmp_path / "model"
     assert build_lm(["--text_files", str(text), str(lj), "--metadata_files", str(metadata), "--output_dir", str(out),
-                     "--order", "3", "--alpha", "0.7"]) == 0
+                     "--order", "3", "--alpha", "0.7", "--token_beam_width", "10"]) == 0
     folder = out / "language_model"
     assert sorted(p.name for p in folder.iterdir()) == ["attrs.json", "lm.bin", "unigrams.txt"]
     unigrams = (folder / "unigrams.txt").read_text().split()
@@ -25,6 +25,7 @@ def test_builds_a_language_model_folder_from_text_and_metadata(tmp_path, capsys)
     assert "2" not in unigrams and "zzreserved" not in unigrams and "Peter" not in unigrams
     attrs = json.loads((folder / "attrs.json").read_text())
     assert attrs["alpha"] == 0.7 and attrs["beta"] == LMDecodingOptions().beta and attrs["kenlm_file"] == "lm.bin"
+    assert attrs["token_beam_width"] == 10 and attrs["beam_threshold"] == LMDecodingOptions().beam_threshold
     assert "4 sentences, order 3" in capsys.readouterr().out
 
 

@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lmplz", default=None)
     parser.add_argument("--build_binary", default=None)
     defaults = LMDecodingOptions()
-    for name in ("alpha", "beta", "unk_score_offset", "beam_width"):
+    searched = ("alpha", "beta", "unk_score_offset", "beam_width", "token_beam_width", "beam_threshold")
+    for name in searched:
         parser.add_argument(f"--{name}", type=type(getattr(defaults, name)), default=getattr(defaults, name))
     args = parser.parse_args(argv)
     if not args.text_files and not args.metadata_files:
@@ -133,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such file: {', '.join(missing)}")
     refuse_test_split(args.metadata_files + args.text_files, args.allow_test_text)
     sentences = normalized_sentences(args.text_files, args.metadata_files, args.lexicon_size)
-    options = defaults.replace(alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
-                               beam_width=args.beam_width)
+    options = defaults.replace(**{name: getattr(args, name) for name in searched})
     target = build_language_model(sentences, args.output_dir, args.order, args.prune, options, args.max_size_mb,
                                   args.lmplz, args.build_binary, args.quantize)
     size = sum(p.stat().st_size for p in target.iterdir()) / 1e6
