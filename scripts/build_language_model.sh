@@ -32,7 +32,7 @@ $PY -m uomni_hf.cli.build_lm \
     --metadata_files "$DATA/so762/train/metadata.csv" "$DATA/librispeech/train/metadata.csv" \
         "$DATA/an4/train/metadata.csv" "$TEXT/kokoro-gen-seed2/train/transcripts.csv" \
     --order 4 --prune 0 1 2 2 --quantize 8 \
-    --alpha 0.7 --beta 3.0 --unk_score_offset -20 --beam_width 128 --output_dir "$OUTPUT"
+    --alpha 0.7 --beta 3.0 --unk_score_offset -20 --beam_width 128 --token_beam_width 10 --output_dir "$OUTPUT"
 if diff -rq "$OUTPUT/language_model" "$SHIP" > /dev/null; then
     echo "$OUTPUT/language_model/ is the shipped $SHIP/, byte for byte"
 else
