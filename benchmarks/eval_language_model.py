@@ -26,21 +26,15 @@ import torch
 
 from uomni_hf import AuTTinyForCTC, AuTTinyProcessor
 from uomni_hf.cli.build_lm import normalized_sentences
-from uomni_hf.decoding_aut_tiny import LANGUAGE_MODEL_DIR
+from uomni_hf.decoding_aut_tiny import LANGUAGE_MODEL_DIR, TUNABLE_OPTIONS, LMDecodingOptions
 from uomni_hf.text_normalization import normalize_transcript
 
 from _common import audiofolder_split, command_line
 
 
-# The decoding settings a grid can search (`LMDecodingOptions` fields): flag type and the short name in the table.
-GRID_OPTIONS = {
-    "alpha": (float, "α"),
-    "beta": (float, "β"),
-    "beam_width": (int, "beam"),
-    "token_beam_width": (int, "tokens"),
-    "beam_threshold": (float, "threshold"),
-    "unk_score_offset": (float, "unk"),
-}
+# The short names of the searched settings (`TUNABLE_OPTIONS`) in the table.
+LABELS = {"alpha": "α", "beta": "β", "beam_width": "beam", "token_beam_width": "tokens", "beam_threshold": "threshold",
+          "unk_score_offset": "unk"}  # fmt: skip
 
 
 @torch.no_grad()
@@ -64,8 +58,8 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", required=True, help="audiofolder folders")
     parser.add_argument("--split", default="validation")
     parser.add_argument("--limit", type=int, default=None, help="first N utterances of each split")
-    for name, (kind, _) in GRID_OPTIONS.items():
-        parser.add_argument(f"--{name}", type=kind, nargs="*", default=None)
+    for name in TUNABLE_OPTIONS:
+        parser.add_argument(f"--{name}", type=type(getattr(LMDecodingOptions(), name)), nargs="*", default=None)
     parser.add_argument("--write_best", action="store_true", help="store the grid's best settings in attrs.json")
     parser.add_argument("--lm_text_files", nargs="*", default=[], help="the LM's text (as given to uomni-build-lm)")
     parser.add_argument("--lm_metadata_files", nargs="*", default=[], help="the LM's metadata.csv files")
@@ -84,13 +78,13 @@ def main() -> None:
         parser.error(f"{args.model} has no language_model/ (uomni-build-lm --output_dir {args.model})")
     model = AuTTinyForCTC.from_pretrained(args.model).eval()
     defaults = processor.decoder.options
-    values = [getattr(args, name) or [getattr(defaults, name)] for name in GRID_OPTIONS]
-    grid = [dict(zip(GRID_OPTIONS, point)) for point in itertools.product(*values)]
+    values = [getattr(args, name) or [getattr(defaults, name)] for name in TUNABLE_OPTIONS]
+    grid = [dict(zip(TUNABLE_OPTIONS, point)) for point in itertools.product(*values)]
     lm_sentences = set(normalized_sentences(args.lm_text_files, args.lm_metadata_files, args.lm_lexicon_size))
 
     runs = {"greedy": None}
     for options in grid:
-        runs["LM " + " ".join(f"{GRID_OPTIONS[name][1]}={value}" for name, value in options.items())] = options
+        runs["LM " + " ".join(f"{LABELS[name]}={value}" for name, value in options.items())] = options
     wers = {name: [] for name in runs}  # per set
     scores = {name: {} for name in runs}  # per set: (wer, cer)
     print("| set | utterances | decoding | WER | CER | WER on text new to the LM | decoding RTF |\n|---|---|---|---|---|---|---|")

@@ -29,6 +29,11 @@ WORD_START = "▁"
 LN_10 = math.log(10.0)
 
 
+# The numbers of `LMDecodingOptions` that are tuned on validation: `uomni-build-lm` takes each as a flag and
+# benchmarks/eval_language_model.py searches a grid over them.
+TUNABLE_OPTIONS = ("alpha", "beta", "beam_width", "token_beam_width", "beam_threshold", "unk_score_offset")
+
+
 @dataclass
 class LMDecodingOptions:
     """What `attrs.json` holds; each can also be overridden per call of `decode`/`decode_beams`."""

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from ..corpus.text import read_metadata_transcripts, read_text_file, vocabulary
-from ..decoding_aut_tiny import LANGUAGE_MODEL_DIR, LMDecodingOptions, write_language_model_files
+from ..decoding_aut_tiny import LANGUAGE_MODEL_DIR, TUNABLE_OPTIONS, LMDecodingOptions, write_language_model_files
 from ..text_normalization import normalize_transcript
 
 
@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lmplz", default=None)
     parser.add_argument("--build_binary", default=None)
     defaults = LMDecodingOptions()
-    searched = ("alpha", "beta", "unk_score_offset", "beam_width", "token_beam_width", "beam_threshold")
-    for name in searched:
+    for name in TUNABLE_OPTIONS:
         parser.add_argument(f"--{name}", type=type(getattr(defaults, name)), default=getattr(defaults, name))
     args = parser.parse_args(argv)
     if not args.text_files and not args.metadata_files:
@@ -134,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such file: {', '.join(missing)}")
     refuse_test_split(args.metadata_files + args.text_files, args.allow_test_text)
     sentences = normalized_sentences(args.text_files, args.metadata_files, args.lexicon_size)
-    options = defaults.replace(**{name: getattr(args, name) for name in searched})
+    options = defaults.replace(**{name: getattr(args, name) for name in TUNABLE_OPTIONS})
     target = build_language_model(sentences, args.output_dir, args.order, args.prune, options, args.max_size_mb,
                                   args.lmplz, args.build_binary, args.quantize)
     size = sum(p.stat().st_size for p in target.iterdir()) / 1e6
